@@ -1,0 +1,207 @@
+"""One encoder, two heads: BIO tags per subword and a relation label per entity pair.
+
+Both heads read the same encoder pass: `encode` runs the encoder once per window, the token
+head reads every state, and the relation head reads the states of the two mentions (start
+and end subwords, plus a type embedding) and the max-pooled states between them. Relation
+scoring therefore never runs the encoder again, however many pairs a window holds.
+
+Labels (BIO tags, relation types, allowed argument types) come from the schema and are
+stored in the config, so a saved model carries everything it needs to decode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers.utils import ModelOutput
+
+
+class JointConfig(PretrainedConfig):
+    model_type = "faction-location-joint"
+
+    def __init__(
+        self,
+        encoder: dict | None = None,
+        schema: dict | None = None,
+        entity_type_dim: int = 32,
+        relation_hidden: int = 256,
+        dropout: float = 0.1,
+        window_length: int = 128,
+        window_stride: int = 32,
+        initializer_range: float = 0.02,
+        **kwargs,
+    ):
+        self.encoder = encoder or {}
+        """The encoder's own config as a dict (`model_type` included), rebuilt with AutoConfig."""
+        self.schema = schema or {}
+        """The label schema (annotations/schema.yaml as `Schema.to_dict()`: ordered lists)."""
+        self.entity_type_dim = entity_type_dim
+        self.relation_hidden = relation_hidden
+        self.dropout = dropout
+        self.window_length = window_length
+        self.window_stride = window_stride
+        self.initializer_range = initializer_range
+        if self.schema and "id2label" not in kwargs:
+            bio = bio_labels(self.schema)
+            kwargs["id2label"] = dict(enumerate(bio))
+            kwargs["label2id"] = {label: i for i, label in enumerate(bio)}
+        super().__init__(**kwargs)
+
+    @property
+    def entity_types(self) -> list[str]:
+        return [t["name"] for t in self.schema["entity_types"]]
+
+    @property
+    def relation_labels(self) -> list[str]:
+        return [self.schema["no_relation"]] + [r["name"] for r in self.schema["relation_types"]]
+
+    @property
+    def symmetric_relations(self) -> set[str]:
+        return {r["name"] for r in self.schema["relation_types"] if r["symmetric"]}
+
+    def encoder_config(self) -> PretrainedConfig:
+        spec = dict(self.encoder)
+        return AutoConfig.for_model(spec.pop("model_type"), **spec)
+
+
+def bio_labels(schema: dict) -> list[str]:
+    return ["O"] + [f"{p}-{t['name']}" for t in schema["entity_types"] for p in ("B", "I")]
+
+
+def allowed_relation_mask(config: JointConfig) -> torch.Tensor:
+    """bool[head type, tail type, relation label]: which labels a pair of those types may take."""
+    types, labels = config.entity_types, config.relation_labels
+    mask = torch.zeros(len(types), len(types), len(labels), dtype=torch.bool, device="cpu")
+    mask[:, :, 0] = True  # the no-relation label is always possible
+    for r, spec in enumerate(config.schema["relation_types"], start=1):
+        for head, tail in spec["args"]:
+            mask[types.index(head), types.index(tail), r] = True
+            if spec["symmetric"]:
+                mask[types.index(tail), types.index(head), r] = True
+    return mask
+
+
+@dataclass
+class JointOutput(ModelOutput):
+    loss: torch.Tensor | None = None
+    token_loss: torch.Tensor | None = None
+    relation_loss: torch.Tensor | None = None
+    token_logits: torch.Tensor | None = None
+    relation_logits: torch.Tensor | None = None
+    hidden_states: torch.Tensor | None = None
+
+
+@dataclass
+class Mentions:
+    """Entity mentions of a batch, flattened: window index, first and last subword, type id."""
+
+    window: torch.Tensor
+    start: torch.Tensor
+    end: torch.Tensor
+    type: torch.Tensor
+
+
+class JointModel(PreTrainedModel):
+    config_class = JointConfig
+    base_model_prefix = "encoder"
+    supports_gradient_checkpointing = True
+    _no_split_modules: list[str] = []
+
+    def __init__(self, config: JointConfig, encoder: PreTrainedModel | None = None):
+        super().__init__(config)
+        self.encoder = encoder if encoder is not None else AutoModel.from_config(config.encoder_config(), add_pooling_layer=False)
+        hidden = self.encoder.config.hidden_size
+        n_types, n_relations = len(config.entity_types), len(config.relation_labels)
+        self.dropout = nn.Dropout(config.dropout)
+        self.token_head = nn.Linear(hidden, len(config.id2label))
+        self.type_embedding = nn.Embedding(n_types, config.entity_type_dim)
+        mention = 2 * hidden + config.entity_type_dim
+        self.relation_head = nn.Sequential(
+            nn.Linear(2 * mention + hidden, config.relation_hidden),
+            nn.GELU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(config.relation_hidden, n_relations),
+        )
+        # Derived from the config, not a buffer: from_pretrained builds models on the meta
+        # device and would not restore a non-persistent buffer.
+        self._allowed = allowed_relation_mask(config)
+        self.post_init()
+
+    @classmethod
+    def from_encoder(cls, encoder: PreTrainedModel, **config_kwargs) -> "JointModel":
+        """A joint model around an existing (pretrained or fresh) encoder."""
+        encoder_dict = encoder.config.to_dict()
+        config = JointConfig(encoder=encoder_dict, **config_kwargs)
+        return cls(config, encoder=encoder)
+
+    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The one encoder pass per window; both heads read its output."""
+        return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    def token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.token_head(self.dropout(hidden))
+
+    def mention_states(self, hidden: torch.Tensor, mentions: Mentions) -> torch.Tensor:
+        start = hidden[mentions.window, mentions.start]
+        end = hidden[mentions.window, mentions.end]
+        return torch.cat([start, end, self.type_embedding(mentions.type)], dim=-1)
+
+    def between_states(self, hidden: torch.Tensor, mentions: Mentions, heads: torch.Tensor,
+                       tails: torch.Tensor, chunk: int = 256) -> torch.Tensor:
+        """Max-pool of the subword states strictly between two mentions (zeros if adjacent)."""
+        positions = torch.arange(hidden.size(1), device=hidden.device)
+        pooled = []
+        for lo in range(0, heads.numel(), chunk):
+            h, t = heads[lo:lo + chunk], tails[lo:lo + chunk]
+            left = torch.minimum(mentions.end[h], mentions.end[t])
+            right = torch.maximum(mentions.start[h], mentions.start[t])
+            inside = (positions[None, :] > left[:, None]) & (positions[None, :] < right[:, None])
+            states = hidden[mentions.window[h]].masked_fill(~inside[..., None], torch.finfo(hidden.dtype).min)
+            best = states.max(dim=1).values
+            pooled.append(torch.where(inside.any(dim=1, keepdim=True), best, torch.zeros_like(best)))
+        return torch.cat(pooled) if pooled else hidden.new_zeros(0, hidden.size(-1))
+
+    def relation_logits(self, hidden: torch.Tensor, mentions: Mentions, heads: torch.Tensor,
+                        tails: torch.Tensor) -> torch.Tensor:
+        """Logits over relation labels for pairs (heads[i] -> tails[i]) of mentions.
+
+        Labels the schema does not allow for the pair's argument types get the lowest logit,
+        so neither training nor decoding can choose them.
+        """
+        states = self.dropout(self.mention_states(hidden, mentions))
+        context = self.dropout(self.between_states(hidden, mentions, heads, tails))
+        logits = self.relation_head(torch.cat([states[heads], states[tails], context], dim=-1))
+        if self._allowed.device != logits.device:
+            self._allowed = self._allowed.to(logits.device)
+        allowed = self._allowed[mentions.type[heads], mentions.type[tails]]
+        return logits.masked_fill(~allowed, torch.finfo(logits.dtype).min)
+
+    def forward(self, input_ids, attention_mask, labels=None, mention_window=None, mention_start=None,
+                mention_end=None, mention_type=None, pair_heads=None, pair_tails=None, pair_labels=None,
+                relation_weight: float = 1.0, **_) -> JointOutput:
+        """Training step (or scoring with given mentions): one encoder pass feeds both heads.
+
+        Mentions arrive as flat tensors (window index, first and last subword, type id) so
+        that data loaders can move them to the device like any other batch field.
+        """
+        hidden = self.encode(input_ids, attention_mask)
+        token_logits = self.token_logits(hidden)
+        out = JointOutput(token_logits=token_logits, hidden_states=hidden)
+        if pair_heads is not None and pair_heads.numel():
+            mentions = Mentions(mention_window, mention_start, mention_end, mention_type)
+            out.relation_logits = self.relation_logits(hidden, mentions, pair_heads, pair_tails)
+        if labels is not None:
+            out.token_loss = nn.functional.cross_entropy(token_logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+            out.loss = out.token_loss
+            if out.relation_logits is not None and pair_labels is not None:
+                out.relation_loss = nn.functional.cross_entropy(out.relation_logits.float(), pair_labels)
+                out.loss = out.loss + relation_weight * out.relation_loss
+        return out
+
+
+# Lets AutoConfig / AutoModel / AutoTokenizer read a saved run's model folder.
+AutoConfig.register(JointConfig.model_type, JointConfig)
+AutoModel.register(JointConfig, JointModel)

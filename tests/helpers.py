@@ -1,0 +1,30 @@
+"""Small synthetic documents and a tiny model for fast model tests."""
+
+from __future__ import annotations
+
+from train.config import load_config
+from train.data.documents import Document, Entity, Relation
+from train.fit.build import build_model
+
+from conftest import ROOT
+
+TEXT = "سيطرت قوات النظام على حلب. وقسد في الرقة، وقسد تقاتل داعش"
+
+
+def synthetic_document(doc_id: str = "d") -> Document:
+    ents = [Entity("T1", "FACTION", 6, 17, "قوات النظام"), Entity("T2", "LOCATION", 22, 25, "حلب"),
+            Entity("T3", "FACTION", 28, 31, "قسد"), Entity("T4", "LOCATION", 35, 40, "الرقة"),
+            Entity("T5", "FACTION", 43, 46, "قسد"), Entity("T6", "FACTION", 53, 57, "داعش")]
+    rels = [Relation("R1", "CONTROLS", "T1", "T2"), Relation("R2", "PRESENT_IN", "T3", "T4"),
+            Relation("R3", "HOSTILE_TO", "T5", "T6")]
+    return Document(doc_id, TEXT, ents, rels)
+
+
+def tiny_config(*overrides: str):
+    base = ["--model.tiny.vocab_size=300", "--model.tiny.hidden_size=32", "--model.tiny.intermediate_size=64",
+            "--model.tiny.num_layers=1"]
+    return load_config(ROOT / "configs" / "tiny.yaml", base + list(overrides))
+
+
+def tiny_model(schema, docs, *overrides: str):
+    return build_model(tiny_config(*overrides), schema, docs)

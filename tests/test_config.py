@@ -1,0 +1,51 @@
+"""Every recipe in configs/ parses; errors are collected with their field paths."""
+
+import pytest
+import yaml
+
+from train.config import ConfigError, Config, field_docs, load_config
+
+from conftest import ROOT
+
+RECIPES = sorted(p for p in (ROOT / "configs").glob("*.yaml") if "floors" not in p.name)
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=lambda p: p.name)
+def test_every_recipe_parses(path):
+    config = load_config(path)
+    assert isinstance(config, Config)
+    assert config.resolve(config.data.annotations).is_dir()
+
+
+def test_there_are_the_two_recipes():
+    assert {p.name for p in RECIPES} >= {"tiny.yaml", "arabert.yaml"}
+
+
+def test_arabert_recipe_names_the_real_model():
+    config = load_config(ROOT / "configs" / "arabert.yaml")
+    assert config.model.encoder == "aubmindlab/bert-base-arabertv02"
+    assert config.model.max_length <= 512
+
+
+def test_overrides_apply_with_types():
+    config = load_config(ROOT / "configs" / "tiny.yaml", ["--train.encoder_lr=3e-5", "--model.tiny.num_layers=1"])
+    assert config.train.encoder_lr == 3e-5 and config.model.tiny.num_layers == 1
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"train": {"lr": 1, "epochs": "many", "mixed_precision": "fp8"},
+                                    "model": {"stride": 100, "max_length": 64},
+                                    "data": {"splits": {"train": ["a"], "test": ["a"]}}}))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    for expected in ("train.lr: unknown field", "train.epochs: expected int", "train.mixed_precision",
+                     "model.stride", "train and test share"):
+        assert expected in message
+
+
+def test_every_field_has_a_docstring():
+    docs = field_docs()
+    assert len(docs) > 30
+    assert [name for name, doc in docs.items() if not doc] == []

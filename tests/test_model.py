@@ -1,0 +1,122 @@
+"""Alignment, windows, the joint model's one-pass design, training, save/load."""
+
+import torch
+
+from train.align import is_representable, make_windows, tokenize_documents, training_windows, window_ranges
+from train.decode import decode_bio
+from train.fit.batches import LengthGroupedBatches, collate_windows
+from train.fit.build import make_optimizer
+from train.predict.predictor import Predictor
+
+from helpers import TEXT, synthetic_document, tiny_config, tiny_model
+
+
+def test_window_ranges_cover_every_token_with_the_stride():
+    assert window_ranges(0, 10, 3) == []
+    for length in range(1, 60):
+        ranges = window_ranges(length, 10, 3)
+        covered = sorted({i for a, b in ranges for i in range(a, b)})
+        assert covered == list(range(length))
+        assert all(b - a <= 10 for a, b in ranges)
+        for (a1, b1), (a2, _) in zip(ranges, ranges[1:]):
+            assert b1 - a2 >= 3  # consecutive windows overlap by at least the stride
+
+
+def test_long_sentence_is_split_not_truncated(schema):
+    doc = synthetic_document()
+    model, tokenizer = tiny_model(schema, [doc])
+    windows, sentences, report = training_windows([doc], tokenizer, schema, max_length=8, stride=2)
+    assert report.split_sentences >= 1
+    for number, sentence in enumerate(sentences):
+        seen = set()
+        for w in windows:
+            if w.sentence == number:
+                assert w.input_ids[1:-1] == sentence.ids[w.first:w.first + w.size]
+                seen |= set(range(w.first, w.first + w.size))
+        assert seen == set(range(len(sentence.ids)))
+
+
+def test_gold_spans_come_back_from_subword_labels(schema, gold_docs):
+    model, tokenizer = tiny_model(schema, gold_docs)
+    windows, sentences, report = training_windows(gold_docs, tokenizer, schema, max_length=512, stride=0)
+    assert report.windows == sum(1 for s in sentences if s.ids)  # one window per sentence at this length
+    recovered, representable = set(), set()
+    for w in windows:
+        sentence = sentences[w.sentence]
+        one_hot = torch.nn.functional.one_hot(torch.tensor(w.labels[1:-1]), len(schema.bio_labels)).float()
+        for first, last, etype, _ in decode_bio(one_hot, schema.bio_labels):
+            recovered.add((sentence.doc, sentence.spans[first][0], sentence.spans[last][1], etype))
+    for d, doc in enumerate(gold_docs):
+        for e in doc.entities:
+            sentence = next(s for s in sentences if s.doc == d and s.spans and s.spans[0][0] <= e.start < s.spans[-1][1])
+            if is_representable(sentence.spans, e.start, e.end):
+                representable.add((d, e.start, e.end, e.type))
+    assert representable, "no gold span is representable"
+    assert representable <= recovered
+    assert report.unrepresentable == sum(len(d.entities) for d in gold_docs) - len(representable)
+
+
+def test_relation_head_uses_one_encoder_pass_per_window(schema):
+    doc = synthetic_document()
+    model, tokenizer = tiny_model(schema, [doc])
+    calls = []
+    model.encoder.register_forward_hook(lambda *args: calls.append(1))
+    windows, _, _ = training_windows([doc], tokenizer, schema, max_length=64, stride=8)
+    batch = collate_windows(windows, tokenizer.pad_token_id)
+    assert batch["pair_heads"].numel() > 3
+    model(**batch)
+    assert len(calls) == 1  # one batched pass for all windows and all their pairs
+    calls.clear()
+    many = synthetic_document()
+    many.text = "، ".join([TEXT.split(".")[1]] * 6)  # one sentence, many mentions and pairs
+    predictor = Predictor(model, tokenizer, batch_size=1)
+    predictor.predict([TEXT, many.text])
+    sentences = tokenize_documents([TEXT, many.text], tokenizer)
+    assert len(calls) == len(make_windows(sentences, tokenizer, model.config.window_length, model.config.window_stride))
+
+
+def test_tiny_model_loss_falls(schema):
+    torch.manual_seed(0)
+    doc = synthetic_document()
+    config = tiny_config("--train.encoder_lr=3e-3", "--train.head_lr=3e-3")
+    model, tokenizer = tiny_model(schema, [doc])
+    windows, _, _ = training_windows([doc], tokenizer, schema, max_length=64, stride=8)
+    batch = collate_windows(windows, tokenizer.pad_token_id)
+    optimizer = make_optimizer(model, config)
+    model.train()
+    losses = []
+    for _ in range(30):
+        out = model(**batch)
+        out.loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(out.loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_save_and_load_give_identical_predictions(schema, tmp_path):
+    from train.fit.checkpoint import save_model
+    from models.joint import JointModel
+    from transformers import AutoTokenizer
+
+    doc = synthetic_document()
+    model, tokenizer = tiny_model(schema, [doc])
+    save_model(model, tokenizer, tmp_path / "model")
+    assert (tmp_path / "model" / "model.safetensors").exists()
+    assert (tmp_path / "model" / "tokenizer.json").exists()
+    reloaded = JointModel.from_pretrained(tmp_path / "model")
+    assert reloaded.config.id2label == {i: label for i, label in enumerate(schema.bio_labels)}
+    assert reloaded.config.relation_labels == schema.relation_labels
+    before = Predictor(model, tokenizer).predict([TEXT])
+    after = Predictor.from_run(tmp_path, device="cpu").predict([TEXT])
+    assert [d.to_dict() for d in before] == [d.to_dict() for d in after]
+
+
+def test_length_grouped_batches_are_deterministic_and_complete():
+    lengths = [5, 50, 7, 48, 6, 49, 30, 31] * 5
+    sampler = LengthGroupedBatches(lengths, batch_size=4, seed=1, group=2)
+    first = list(sampler)
+    assert sorted(i for b in first for i in b) == list(range(len(lengths)))
+    assert list(sampler) == first
+    sampler.epoch = 1
+    assert list(sampler) != first

@@ -1,0 +1,153 @@
+"""Batch inference: raw offsets on hard texts, long documents, bad input, atomic output,
+--resume, the Python API against the CLI, and two processes against one."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from train.align import tokenize_documents
+from train.fit.checkpoint import save_model
+from train.predict.output import partial_path
+from train.predict.predictor import Predictor
+
+from conftest import ROOT
+from helpers import TEXT, synthetic_document, tiny_model
+
+HARD_TEXTS = {
+    "diacritics": "سيطرت قوّاتُ النّظامِ على حَلَب، وقَسَدٌ في الرَّقَّة",
+    "tatweel": "سيطرت قـــوات النظـــام على حلـــب",
+    "crlf": "سيطرت قوات النظام\r\nعلى حلب.\r\nوقسد في الرقة\r\n",
+    "emoji": "😀 قسد 👍🏽 تقاتل داعش 🇸🇾 في الرقة",
+    "latin": "The SDF (قسد) fought ISIS (داعش) near Raqqa الرقة",
+    "mixed": "قوات النظام ١٧ ديسمبر ٢٠١٧ https://example.com/x وقسد@الرقة é ǅ",
+}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, schema):
+    torch.manual_seed(3)
+    model, tokenizer = tiny_model(schema, [synthetic_document()], "--model.max_length=16", "--model.stride=4")
+    path = tmp_path_factory.mktemp("run")
+    save_model(model, tokenizer, path / "model")
+    return path
+
+
+def run_cli(*args, cwd=ROOT, stdin=None):
+    return subprocess.run([sys.executable, "-m", "train", "predict", *map(str, args), "--no-progress"],
+                          cwd=cwd, capture_output=True, text=True, input=stdin)
+
+
+def test_offsets_index_the_raw_text(run_dir):
+    predictor = Predictor.from_run(run_dir, device="cpu")
+    docs = predictor.predict(list(HARD_TEXTS.values()), list(HARD_TEXTS))
+    found = 0
+    for doc, text in zip(docs, HARD_TEXTS.values()):
+        for ent in doc.entities:
+            assert text[ent.start:ent.end] == ent.text
+            assert ent.text == ent.text.strip()
+            found += 1
+        ids = {e.id for e in doc.entities}
+        assert all(r.head in ids and r.tail in ids for r in doc.relations)
+    assert found > 10  # a random small model tags plenty: the property is really exercised
+
+
+def test_long_document_middle_equals_passage_alone(run_dir):
+    predictor = Predictor.from_run(run_dir, device="cpu")
+    words = TEXT.replace(".", "").replace("،", "").split()
+    long_text = " ".join(words * 8)  # one sentence, many windows
+    sentence = tokenize_documents([long_text], predictor.tokenizer)[0]
+    size, stride = predictor.model.config.window_length - 2, predictor.model.config.window_stride
+    assert len(sentence.ids) > 9 * (size - stride)  # at least ten windows
+    first = 4 * (size - stride)  # the fifth window
+    a, b = sentence.spans[first][0], sentence.spans[first + size - 1][1]
+    passage = long_text[a:b]
+    alone = predictor.predict([passage])[0]
+    whole = predictor.predict([long_text])[0]
+    margin = stride // 2 + 1  # the window's centre, where merging reads this window
+    lo, hi = sentence.spans[first + margin][0], sentence.spans[first + size - 1 - margin][1]
+    inner = lambda doc, shift: {(e.start + shift, e.end + shift, e.type) for e in doc.entities
+                                if lo <= e.start + shift and e.end + shift <= hi}
+    assert inner(whole, 0) == inner(alone, a)
+    assert inner(whole, 0), "no entity in the compared region: the test would be vacuous"
+
+
+def test_bad_inputs_are_reported_and_the_rest_processed(run_dir, tmp_path):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text("", encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"\xff\xfe not utf-8")
+    lines = tmp_path / "x.jsonl"
+    lines.write_text('{"id": "j1", "text": "قوات النظام"}\nnot json\n{"id": "j2"}\n{"id": "j3", "text": 5}\n'
+                     '{"id": "j1", "text": "مكرر"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run_cli(run_dir, folder, lines, tmp_path / "missing.txt", "-o", out)
+    assert result.returncode == 1
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r.get("id", r.get("line")) for r in records] == [
+        "a", "bad", "sub/b", "j1", f"{lines}:2", "j2", "j3", "j1", "missing"]
+    by_key = {(i, r.get("id")): r for i, r in enumerate(records)}
+    assert "entities" in by_key[(0, "a")]
+    assert by_key[(2, "sub/b")] == {"id": "sub/b", "entities": [], "relations": []}
+    assert "not valid UTF-8" in by_key[(1, "bad")]["error"]
+    assert "not JSON" in records[4]["error"] and records[4]["line"] == f"{lines}:2"
+    assert "no 'text'" in by_key[(5, "j2")]["error"]
+    assert "must be a string" in by_key[(6, "j3")]["error"]
+    assert "duplicate id 'j1'" in by_key[(7, "j1")]["error"]
+    assert "cannot read" in by_key[(8, "missing")]["error"]
+    assert "6 errors" in result.stderr and "bad.txt" in result.stderr
+    assert not partial_path(out).exists()
+
+
+def test_resume_keeps_finished_documents(run_dir, tmp_path):
+    lines = tmp_path / "docs.jsonl"
+    texts = {f"d{i}": HARD_TEXTS[k] for i, k in enumerate(HARD_TEXTS)}
+    lines.write_text("".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in texts.items()),
+                     encoding="utf-8")
+    full = tmp_path / "full.jsonl"
+    assert run_cli(run_dir, lines, "-o", full).returncode == 0
+    expected = full.read_text(encoding="utf-8").splitlines()
+    # an interrupted run: no output file, a partial one with two records and a torn third line
+    out = tmp_path / "out.jsonl"
+    marker = {"id": "d0", "entities": [], "relations": [], "kept": True}
+    partial_path(out).write_text(json.dumps(marker) + "\n" + expected[1] + "\n" + expected[2][:20], encoding="utf-8")
+    result = run_cli(run_dir, lines, "-o", out, "--resume")
+    assert result.returncode == 0, result.stderr
+    got = out.read_text(encoding="utf-8").splitlines()
+    assert json.loads(got[0]) == marker  # kept, not predicted again
+    assert got[1:] == expected[1:]
+    assert "2 kept" in result.stderr
+    assert not partial_path(out).exists()
+
+
+def test_python_api_equals_cli(run_dir, tmp_path):
+    stdin = "".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in HARD_TEXTS.items())
+    result = run_cli(run_dir, "-", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    cli = [json.loads(line) for line in result.stdout.splitlines()]
+    api = Predictor.from_run(run_dir, device="cpu").predict(list(HARD_TEXTS.values()), list(HARD_TEXTS))
+    assert cli == [d.to_dict() for d in api]
+
+
+@pytest.mark.slow
+def test_two_processes_write_the_same_file_as_one(run_dir, tmp_path):
+    accelerate = shutil.which("accelerate", path=str(ROOT / ".venv" / "bin")) or shutil.which("accelerate")
+    if accelerate is None:
+        pytest.skip("accelerate launcher not found")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, text in enumerate(list(HARD_TEXTS.values()) * 2):
+        (folder / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    (folder / "zz.txt").write_bytes(b"\xff")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    run_cli(run_dir, folder, "-o", one)
+    result = subprocess.run([accelerate, "launch", "--num_processes", "2", "--cpu", "-m", "train", "predict",
+                             str(run_dir), str(folder), "-o", str(two), "--no-progress"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr  # the bad file is an error in both
+    assert two.read_text(encoding="utf-8") == one.read_text(encoding="utf-8")
+    assert len(one.read_text(encoding="utf-8").splitlines()) == 13

@@ -1,0 +1,197 @@
+"""From documents to model windows: tokenization, offsets, windows, subword labels, pairs.
+
+Each sentence is normalized (`normalize`, with its map back to raw offsets), tokenized once
+without special tokens, and cut into windows of at most `max_length - 2` subwords that
+overlap by `stride`; nothing is truncated away. Every subword keeps its raw char span in
+the document, so labels come from the gold char spans and predictions go back to raw text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .data.documents import Document
+from .data.schema import Schema
+from .data.text import normalize, sentence_spans
+
+
+@dataclass
+class SentenceTokens:
+    doc: int
+    """Index of the document in the list being processed."""
+    index: int
+    """Sentence number in the document."""
+    ids: list[int]
+    spans: list[tuple[int, int]]
+    """Raw char span in the document of each subword."""
+    words: list[int]
+    """Index of the tokenizer's pre-token word each subword belongs to."""
+
+
+@dataclass
+class Window:
+    sentence: int
+    """Index into the list of SentenceTokens."""
+    first: int
+    """Position in the sentence of the window's first subword."""
+    input_ids: list[int]
+    """[CLS] + subwords + [SEP]."""
+    labels: list[int] | None = None
+    """BIO label id per input position (-100 on special tokens); training only."""
+    mentions: list[tuple[int, int, int]] = field(default_factory=list)
+    """(first, last) input positions and type id of the entities fully inside the window."""
+    mention_ids: list[str] = field(default_factory=list)
+    pairs: list[tuple[int, int, int]] = field(default_factory=list)
+    """(head mention, tail mention, relation label id) for every candidate pair."""
+
+    @property
+    def size(self) -> int:
+        return len(self.input_ids) - 2
+
+
+@dataclass
+class AlignmentReport:
+    entities: int = 0
+    unrepresentable: int = 0
+    """Gold spans whose start or end falls inside a subword: the tokenizer cannot give them back exactly."""
+    relations: int = 0
+    relations_outside_windows: int = 0
+    """Gold relations whose two mentions share no window (only possible in long sentences)."""
+    relation_label_collisions: int = 0
+    """Ordered pairs with more than one gold relation; the classifier keeps the first in schema order."""
+    windows: int = 0
+    split_sentences: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.windows} windows ({self.split_sentences} long sentences split); "
+                f"{self.unrepresentable}/{self.entities} gold spans not representable by the tokenizer; "
+                f"{self.relations_outside_windows}/{self.relations} relations with arguments in no common window; "
+                f"{self.relation_label_collisions} pairs with several gold labels")
+
+
+def tokenize_documents(texts: list[str], tokenizer) -> list[SentenceTokens]:
+    """Split every text into sentences and tokenize them in one batch call."""
+    units, normalized = [], []
+    for doc, text in enumerate(texts):
+        for index, (start, end) in enumerate(sentence_spans(text)):
+            units.append((doc, index, start))
+            normalized.append(normalize(text[start:end]))
+    if not normalized:
+        return []
+    encoded = tokenizer([n.text for n in normalized], add_special_tokens=False, return_offsets_mapping=True)
+    sentences = []
+    for number, ((doc, index, start), norm) in enumerate(zip(units, normalized)):
+        spans = []
+        for a, b in encoded["offset_mapping"][number]:
+            raw_a, raw_b = norm.raw_span(a, b)
+            spans.append((start + raw_a, start + raw_b))
+        words = [-1 if w is None else w for w in encoded.word_ids(number)]
+        sentences.append(SentenceTokens(doc, index, list(encoded["input_ids"][number]), spans, words))
+    return sentences
+
+
+def window_ranges(length: int, size: int, stride: int) -> list[tuple[int, int]]:
+    """[first, last) subword ranges covering `length` subwords, consecutive ones sharing `stride`."""
+    if length == 0:
+        return []  # a sentence of characters the tokenizer drops (e.g. only symbols)
+    if length <= size:
+        return [(0, length)]
+    step = size - stride
+    starts = list(range(0, length - size, step)) + [length - size]
+    return [(s, s + size) for s in starts]
+
+
+def make_windows(sentences: list[SentenceTokens], tokenizer, max_length: int, stride: int) -> list[Window]:
+    windows = []
+    for number, sentence in enumerate(sentences):
+        for first, last in window_ranges(len(sentence.ids), max_length - 2, stride):
+            ids = [tokenizer.cls_token_id] + sentence.ids[first:last] + [tokenizer.sep_token_id]
+            windows.append(Window(number, first, ids))
+    return windows
+
+
+def token_range(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """First and last subword overlapping the char span [start, end), or None."""
+    inside = [i for i, (a, b) in enumerate(spans) if a < end and start < b]
+    return (inside[0], inside[-1]) if inside else None
+
+
+def is_representable(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a == start for a, _ in spans) and any(b == end for _, b in spans)
+
+
+def gold_relation_labels(doc: Document, schema: Schema, report: AlignmentReport) -> dict[tuple[str, str], int]:
+    """(head id, tail id) -> label id; a symmetric relation labels both orders."""
+    labels: dict[tuple[str, str], int] = {}
+    for rel in sorted(doc.relations, key=lambda r: schema.relation_labels.index(r.type)):
+        label = schema.relation_labels.index(rel.type)
+        keys = [(rel.head, rel.tail)]
+        if rel.type in schema.symmetric_relations:
+            keys.append((rel.tail, rel.head))
+        for key in keys:
+            if key in labels:
+                report.relation_label_collisions += 1
+            labels.setdefault(key, label)
+    return labels
+
+
+def label_windows(windows: list[Window], sentences: list[SentenceTokens], docs: list[Document],
+                  schema: Schema) -> AlignmentReport:
+    """Attach BIO labels, gold mentions and labelled candidate pairs to training windows."""
+    report = AlignmentReport(windows=len(windows))
+    bio = schema.bio_labels
+    sentence_entities: dict[int, list] = {}
+    for number, sentence in enumerate(sentences):
+        doc = docs[sentence.doc]
+        lo, hi = (sentence.spans[0][0], sentence.spans[-1][1]) if sentence.spans else (0, 0)
+        ents = [e for e in doc.entities if lo <= e.start and e.end <= hi]
+        sentence_entities[number] = [(e, token_range(sentence.spans, e.start, e.end)) for e in ents]
+        report.entities += len(ents)
+        report.unrepresentable += sum(not is_representable(sentence.spans, e.start, e.end) for e in ents)
+    relation_labels = {i: gold_relation_labels(d, schema, report) for i, d in enumerate(docs)}
+    report.relations = sum(len(d.relations) for d in docs)
+    reached: set[tuple[int, str]] = set()
+    for window in windows:
+        sentence = sentences[window.sentence]
+        labels = [-100] + [bio.index("O")] * window.size + [-100]
+        last = window.first + window.size - 1
+        for ent, rng in sentence_entities[window.sentence]:
+            if rng is None:
+                continue
+            a, b = max(rng[0], window.first), min(rng[1], last)
+            for pos in range(a, b + 1):
+                prefix = "B" if pos == rng[0] else "I"
+                labels[pos - window.first + 1] = bio.index(f"{prefix}-{ent.type}")
+            if window.first <= rng[0] and rng[1] <= last:
+                window.mentions.append((rng[0] - window.first + 1, rng[1] - window.first + 1,
+                                        schema.entity_names.index(ent.type)))
+                window.mention_ids.append(ent.id)
+        window.labels = labels
+        gold = relation_labels[sentence.doc]
+        window.pairs = labelled_pairs(window, schema, gold)
+        reached |= {(sentence.doc, window.mention_ids[h] + "|" + window.mention_ids[t])
+                    for h, t, label in window.pairs if label}
+    report.split_sentences = len({w.sentence for w in windows if w.first > 0})
+    reachable = {(doc_i, f"{r.head}|{r.tail}") for doc_i, d in enumerate(docs) for r in d.relations}
+    report.relations_outside_windows = len(reachable - reached)
+    return report
+
+
+def candidate_pairs(types: list[str], schema: Schema) -> list[tuple[int, int]]:
+    """Ordered pairs (i, j), i != j, whose types some relation of the schema allows."""
+    return [(i, j) for i, a in enumerate(types) for j, b in enumerate(types)
+            if i != j and schema.is_candidate_pair(a, b)]
+
+
+def labelled_pairs(window: Window, schema: Schema, gold: dict[tuple[str, str], int]) -> list[tuple[int, int, int]]:
+    types = [schema.entity_names[t] for _, _, t in window.mentions]
+    ids = window.mention_ids
+    return [(i, j, gold.get((ids[i], ids[j]), 0)) for i, j in candidate_pairs(types, schema)]
+
+
+def training_windows(docs: list[Document], tokenizer, schema: Schema, max_length: int,
+                     stride: int) -> tuple[list[Window], list[SentenceTokens], AlignmentReport]:
+    sentences = tokenize_documents([d.text or "" for d in docs], tokenizer)
+    windows = make_windows(sentences, tokenizer, max_length, stride)
+    report = label_windows(windows, sentences, docs, schema)
+    return windows, sentences, report

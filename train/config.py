@@ -1,0 +1,251 @@
+"""Typed run configuration: dataclasses with a docstring per field, loaded from YAML.
+
+`load_config(path, overrides)` reads a recipe from `configs/`, applies command-line
+overrides such as `--train.lr=3e-5`, and reports every problem at once with its field path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .data.schema import REPO_ROOT
+
+
+class ConfigError(ValueError):
+    """A config file or override is invalid; the message lists every problem with its path."""
+
+
+@dataclass
+class SplitsConfig:
+    train: list[str] = field(default_factory=list)
+    """Document ids used for training (all remaining documents when empty)."""
+    validation: list[str] = field(default_factory=list)
+    """Document ids scored after each epoch to pick the best checkpoint."""
+    test: list[str] = field(default_factory=list)
+    """Held-out document ids, scored once at the end of training and in CI."""
+
+
+@dataclass
+class DataConfig:
+    annotations: str = "annotations"
+    """Folder of annotation files (one JSON per document), relative to the repository root."""
+    schema: str = "annotations/schema.yaml"
+    """The label schema; the only place labels are defined."""
+    dataset_dir: str = "data/dataset"
+    """Where `python -m train dataset` saves the DatasetDict (git-ignored)."""
+    splits: SplitsConfig = field(default_factory=SplitsConfig)
+    """Which documents go to which split; splits never share a document."""
+
+
+@dataclass
+class TinyEncoderConfig:
+    vocab_size: int = 4000
+    """WordPiece vocabulary size of the tokenizer trained on the corpus."""
+    min_frequency: int = 1
+    """Minimum pair frequency for a WordPiece merge."""
+    split_proclitics: bool = True
+    """Make a word-initial proclitic (و ف ب ك ل) its own piece, so names fused to one stay representable."""
+    hidden_size: int = 128
+    """Hidden size of the small BERT initialised from scratch."""
+    num_layers: int = 2
+    """Transformer layers."""
+    num_heads: int = 2
+    """Attention heads per layer."""
+    intermediate_size: int = 512
+    """Feed-forward width."""
+
+
+@dataclass
+class ModelConfig:
+    encoder: str = "tiny"
+    """Hub id or local directory of a pretrained encoder (e.g. aubmindlab/bert-base-arabertv02),
+    or `tiny` to train a WordPiece tokenizer on the corpus and build a small BERT from scratch."""
+    tiny: TinyEncoderConfig = field(default_factory=TinyEncoderConfig)
+    """Shape of the from-scratch encoder when `encoder: tiny` (ignored otherwise)."""
+    max_length: int = 128
+    """Window length in subword tokens, special tokens included; longer sentences are split."""
+    stride: int = 32
+    """Tokens shared by consecutive windows of one long sentence."""
+    entity_type_dim: int = 32
+    """Size of the entity-type embedding fed to the relation head."""
+    relation_hidden: int = 256
+    """Hidden width of the relation head's feed-forward layer."""
+    dropout: float = 0.1
+    """Dropout in both heads."""
+
+
+@dataclass
+class TrainConfig:
+    output_dir: str = "runs/tiny"
+    """Run directory: model, tokenizer, resolved config, logs, checkpoints, metrics."""
+    seed: int = 13
+    """Seed for Python, NumPy and torch (all processes)."""
+    epochs: int = 30
+    """Maximum number of passes over the training windows."""
+    batch_size: int = 16
+    """Windows per batch and process."""
+    eval_batch_size: int = 64
+    """Windows per batch at validation and test time."""
+    grad_accum: int = 1
+    """Batches accumulated before each optimizer step."""
+    encoder_lr: float = 3e-5
+    """AdamW learning rate of the encoder."""
+    head_lr: float = 1e-3
+    """AdamW learning rate of the token and relation heads."""
+    weight_decay: float = 0.01
+    """AdamW weight decay (not applied to biases and LayerNorm)."""
+    warmup_ratio: float = 0.1
+    """Share of optimizer steps with linear warmup; linear decay after."""
+    max_grad_norm: float = 1.0
+    """Gradient clipping norm."""
+    relation_loss_weight: float = 1.0
+    """Weight of the relation loss added to the token loss."""
+    mixed_precision: str = "no"
+    """accelerate mixed precision: no, fp16 or bf16."""
+    select_metric: str = "combined_f1"
+    """Validation metric that picks the best checkpoint: `combined_f1` (mean of entity span
+    micro F1 and end-to-end relation micro F1) or a dotted path into metrics.json such as
+    `ner.span.micro.f1`."""
+    patience: int = 8
+    """Stop after this many epochs without improvement of `select_metric` (0: never)."""
+    log_every: int = 10
+    """Optimizer steps between progress log lines."""
+
+
+@dataclass
+class Config:
+    name: str = "tiny"
+    """Name of the recipe, shown in logs and cards."""
+    data: DataConfig = field(default_factory=DataConfig)
+    """Annotations, schema and splits."""
+    model: ModelConfig = field(default_factory=ModelConfig)
+    """Encoder and heads."""
+    train: TrainConfig = field(default_factory=TrainConfig)
+    """Optimisation and run directory."""
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, relative to the repository root unless absolute."""
+        path = Path(relative)
+        return path if path.is_absolute() else REPO_ROOT / path
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _coerce(value, annotation, path: str, problems: list[str]):
+    """Check `value` against a field annotation, building nested dataclasses."""
+    origin = typing.get_origin(annotation)
+    if dataclasses.is_dataclass(annotation):
+        return _build(annotation, value, path, problems)
+    if origin is list:
+        if not isinstance(value, list):
+            problems.append(f"{path}: expected a list, got {value!r}")
+            return []
+        (item,) = typing.get_args(annotation)
+        return [_coerce(v, item, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if annotation is float and isinstance(value, str):
+        try:  # YAML 1.1 reads 3e-5 (no dot) as a string
+            return float(value)
+        except ValueError:
+            pass
+    if annotation in (int, float, str, bool) and (type(value) is not annotation):
+        problems.append(f"{path}: expected {annotation.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _build(cls, raw, path: str, problems: list[str]):
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.append(f"{path or '<top>'}: expected a mapping, got {raw!r}")
+        return cls()
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in names:
+            problems.append(f"{path + '.' if path else ''}{key}: unknown field (known: {', '.join(sorted(names))})")
+    kwargs = {k: _coerce(v, hints[k], f"{path + '.' if path else ''}{k}", problems) for k, v in raw.items() if k in names}
+    return cls(**kwargs)
+
+
+def _check_values(config: Config, problems: list[str]) -> None:
+    if config.train.mixed_precision not in ("no", "fp16", "bf16"):
+        problems.append(f"train.mixed_precision: expected no, fp16 or bf16, got {config.train.mixed_precision!r}")
+    positive = {"model.max_length": config.model.max_length, "train.epochs": config.train.epochs,
+                "train.batch_size": config.train.batch_size, "train.grad_accum": config.train.grad_accum}
+    problems += [f"{k}: must be positive, got {v}" for k, v in positive.items() if isinstance(v, int) and v <= 0]
+    stride, length = config.model.stride, config.model.max_length
+    if isinstance(stride, int) and isinstance(length, int) and not 0 <= stride < length // 2:
+        problems.append(f"model.stride: must be in [0, max_length/2), got {config.model.stride}")
+    splits = config.data.splits
+    for a, b in (("train", "validation"), ("train", "test"), ("validation", "test")):
+        shared = set(getattr(splits, a)) & set(getattr(splits, b))
+        if shared:
+            problems.append(f"data.splits: {a} and {b} share documents {sorted(shared)}")
+
+
+def parse_override(text: str) -> tuple[list[str], object]:
+    """`--train.lr=3e-5` -> (["train", "lr"], 3e-05); the value is parsed as YAML."""
+    if not text.startswith("--") or "=" not in text:
+        raise ConfigError(f"override {text!r}: expected --section.field=value")
+    key, value = text[2:].split("=", 1)
+    return key.split("."), yaml.safe_load(value) if value else ""
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    for text in overrides:
+        keys, value = parse_override(text)
+        node = raw
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"override {text!r}: {key} is not a section")
+        node[keys[-1]] = value
+    return raw
+
+
+def config_from_dict(raw: dict, source: str = "<dict>") -> Config:
+    problems: list[str] = []
+    config = _build(Config, raw, "", problems)
+    _check_values(config, problems)
+    if problems:
+        raise ConfigError(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+    return config
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read config: {err}") from err
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return config_from_dict(apply_overrides(raw, overrides or []), str(path))
+
+
+def field_docs(cls=Config, prefix: str = "") -> dict[str, str]:
+    """Dotted field path -> docstring, read from the source (for `--help` and tests)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body
+    docs = {}
+    hints = typing.get_type_hints(cls)
+    for node, nxt in zip(body, body[1:] + [None]):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name = node.target.id
+            doc = nxt.value.value if isinstance(nxt, ast.Expr) and isinstance(getattr(nxt, "value", None), ast.Constant) else ""
+            docs[prefix + name] = " ".join(str(doc).split())
+            if dataclasses.is_dataclass(hints.get(name)):
+                docs.update(field_docs(hints[name], f"{prefix}{name}."))
+    return docs
+

@@ -1,0 +1,90 @@
+"""Command-line steps of the data layer: validate, dataset, stats."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..config import Config, load_config
+from .dataset import assign_splits, build_dataset
+from .documents import load_annotations
+from .schema import REPO_ROOT, Schema, load_schema
+from .stats import format_statistics, split_statistics
+from .validate import validate_paths
+
+
+def _display_path(path: Path) -> Path:
+    """`path` relative to the working directory when it is below it (shorter messages)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, default=[_display_path(REPO_ROOT / "annotations")],
+                        help="annotation files or folders (default: annotations/)")
+    parser.add_argument("--schema", type=Path, default=None, help="schema file (default: annotations/schema.yaml)")
+    parser.add_argument("--guidelines", type=Path, default=REPO_ROOT / "annotations" / "GUIDELINES.md",
+                        help="guideline whose 'Explained lint warnings' table accepts listed warnings")
+    parser.add_argument("--all-warnings", action="store_true", help="also print warnings explained in the guideline")
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema) if args.schema else load_schema()
+    report = validate_paths(args.paths, schema, guidelines=args.guidelines)
+    for problem in report.problems + (report.explained if args.all_warnings else []):
+        print(problem, file=sys.stderr if problem.level == "error" else sys.stdout)
+    entities = sum(len(d.entities) for d in report.documents)
+    relations = sum(len(d.relations) for d in report.documents)
+    print(f"{len(report.documents)} documents, {entities} entities, {relations} relations: "
+          f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+          f" ({len(report.explained)} more explained in {args.guidelines.name})")
+    return 1 if report.errors else 0
+
+
+def load_split_documents(config: Config, schema: Schema):
+    """The config's documents and their split assignment (train defaults to the rest)."""
+    docs = load_annotations(config.resolve(config.data.annotations))
+    s = config.data.splits
+    return docs, assign_splits([d.id for d in docs], s.train, s.validation, s.test)
+
+
+def build_from_config(config: Config):
+    schema = load_schema(config.resolve(config.data.schema))
+    docs, splits = load_split_documents(config, schema)
+    dataset, counts = build_dataset(docs, schema, splits)
+    return dataset, counts, schema
+
+
+def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", type=Path, help="a recipe from configs/")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: the config's data.dataset_dir)")
+
+
+def run_dataset(args: argparse.Namespace) -> int:
+    config = load_config(args.config, args.overrides)
+    dataset, counts, schema = build_from_config(config)
+    out = args.out or config.resolve(config.data.dataset_dir)
+    dataset.save_to_disk(str(out))
+    stats = split_statistics(dataset, counts, schema)
+    (Path(out) / "statistics.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(format_statistics(stats))
+    print(f"saved DatasetDict to {out}")
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    config = load_config(args.config, args.overrides)
+    dataset, counts, schema = build_from_config(config)
+    stats = split_statistics(dataset, counts, schema)
+    print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else format_statistics(stats))
+    return 0
+
+
+def add_stats_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", type=Path, help="a recipe from configs/")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+

@@ -1,0 +1,150 @@
+"""Annotations + raw texts -> a model-independent Hugging Face `DatasetDict`.
+
+One example per sentence. Spans stay char offsets (relative to the sentence); word
+tokens and word-level BIO tags are added for seqeval and CoNLL export. Tokenizing for a
+particular model happens later, in training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from datasets import ClassLabel, Dataset, DatasetDict, Features, List, Value
+
+from .documents import Document
+from .schema import Schema
+from .text import sentence_spans, word_spans
+
+
+class DatasetBuildError(ValueError):
+    """Annotations could not be placed into sentences without losing something."""
+
+
+def features(schema: Schema) -> Features:
+    return Features({
+        "doc_id": Value("string"),
+        "sentence_index": Value("int32"),
+        "sentence_start": Value("int32"),
+        "text": Value("string"),
+        "words": List(Value("string")),
+        "word_starts": List(Value("int32")),
+        "word_ends": List(Value("int32")),
+        "word_tags": List(ClassLabel(names=schema.bio_labels)),
+        "entities": List({"id": Value("string"), "type": Value("string"), "start": Value("int32"),
+                          "end": Value("int32"), "text": Value("string")}),
+        "relations": List({"id": Value("string"), "type": Value("string"), "head": Value("int32"),
+                           "tail": Value("int32")}),
+    })
+
+
+@dataclass
+class BuildCounts:
+    """What the builder saw, so that nothing is lost silently."""
+
+    sentences: int = 0
+    words: int = 0
+    entities: int = 0
+    relations: int = 0
+    clitic_words: int = 0
+    """Words only partly covered by an entity (a proclitic fused to a name), tagged with it."""
+    documents: list[str] = field(default_factory=list)
+
+
+def word_tags(words: list[tuple[int, int]], entities: list[tuple[int, int, str]]) -> tuple[list[str], int]:
+    """IOB2 tag per word from char spans; a word that partly overlaps an entity takes its tag.
+
+    Returns the tags and the number of such partly covered (clitic-fused) words.
+    """
+    tags = ["O"] * len(words)
+    fused = 0
+    for start, end, etype in sorted(entities):
+        inside = [i for i, (ws, we) in enumerate(words) if ws < end and start < we]
+        for rank, i in enumerate(inside):
+            if tags[i] != "O":
+                continue  # a word holding two entities keeps the first one's tag
+            tags[i] = ("B-" if rank == 0 else "I-") + etype
+            ws, we = words[i]
+            fused += ws < start or we > end
+    return tags, fused
+
+
+def tags_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """Strict IOB2 decoding to (first word, last word + 1, type); a stray I- starts nothing."""
+    spans, current = [], None
+    for i, tag in enumerate(tags + ["O"]):
+        prefix, _, etype = tag.partition("-")
+        if current and not (prefix == "I" and etype == current[2]):
+            spans.append((current[0], i, current[2]))
+            current = None
+        if prefix == "B":
+            current = (i, None, etype)
+    return spans
+
+
+def sentence_examples(doc: Document, counts: BuildCounts) -> list[dict]:
+    """Split one document into sentence examples; raise if an entity or relation would be lost."""
+    text = doc.text or ""
+    spans = sentence_spans(text)
+    owner = {}
+    for ent in doc.entities:
+        owner[ent.id] = next((i for i, (s, e) in enumerate(spans) if s <= ent.start and ent.end <= e), None)
+        if owner[ent.id] is None:
+            raise DatasetBuildError(f"{doc.source}: {ent.id} ({ent.start}-{ent.end}) is not inside one sentence")
+    examples = []
+    for index, (s_start, s_end) in enumerate(spans):
+        ents = [e for e in doc.entities if owner[e.id] == index]
+        ents.sort(key=lambda e: e.start)
+        position = {e.id: i for i, e in enumerate(ents)}
+        rels = [r for r in doc.relations if r.head in position or r.tail in position]
+        for rel in rels:
+            if rel.head not in position or rel.tail not in position:
+                raise DatasetBuildError(f"{doc.source}: {rel.id} links entities in different sentences")
+        sentence = text[s_start:s_end]
+        words = word_spans(sentence)
+        local = [(e.start - s_start, e.end - s_start, e.type) for e in ents]
+        tags, fused = word_tags(words, local)
+        examples.append({
+            "doc_id": doc.id, "sentence_index": index, "sentence_start": s_start, "text": sentence,
+            "words": [sentence[a:b] for a, b in words],
+            "word_starts": [a for a, _ in words], "word_ends": [b for _, b in words], "word_tags": tags,
+            "entities": [{"id": e.id, "type": e.type, "start": e.start - s_start, "end": e.end - s_start,
+                          "text": e.text} for e in ents],
+            "relations": [{"id": r.id, "type": r.type, "head": position[r.head], "tail": position[r.tail]}
+                          for r in rels],
+        })
+        counts.words += len(words)
+        counts.clitic_words += fused
+        counts.entities += len(ents)
+        counts.relations += len(rels)
+    counts.sentences += len(examples)
+    counts.documents.append(doc.id)
+    return examples
+
+
+def assign_splits(doc_ids: list[str], train: list[str], validation: list[str], test: list[str]) -> dict[str, list[str]]:
+    """Document ids per split; an empty `train` means every document not held out."""
+    known = set(doc_ids)
+    unknown = [d for d in train + validation + test if d not in known]
+    if unknown:
+        raise DatasetBuildError(f"splits name unknown documents: {unknown} (known: {sorted(known)})")
+    held_out = set(validation) | set(test)
+    return {
+        "train": list(train) or [d for d in doc_ids if d not in held_out],
+        "validation": list(validation),
+        "test": list(test),
+    }
+
+
+def build_dataset(docs: list[Document], schema: Schema, splits: dict[str, list[str]]) -> tuple[DatasetDict, dict[str, BuildCounts]]:
+    """Build the DatasetDict and per-split counts; every gold item lands in exactly one example."""
+    by_id = {d.id: d for d in docs}
+    result, counts = {}, {}
+    for split, ids in splits.items():
+        counts[split] = BuildCounts()
+        rows = [row for doc_id in ids for row in sentence_examples(by_id[doc_id], counts[split])]
+        result[split] = Dataset.from_list(rows, features=features(schema))
+        expected = sum(len(by_id[i].entities) for i in ids), sum(len(by_id[i].relations) for i in ids)
+        if (counts[split].entities, counts[split].relations) != expected:
+            raise DatasetBuildError(f"{split}: built {counts[split].entities} entities / {counts[split].relations} "
+                                    f"relations, annotations hold {expected[0]} / {expected[1]}")
+    return DatasetDict(result), counts

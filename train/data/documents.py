@@ -1,0 +1,216 @@
+"""The one document shape shared by gold annotations and predictions.
+
+An annotation file (`annotations/<id>.json`) holds one document and names its raw text
+file; a prediction file holds one document per JSON line and may carry `score`s. Every
+span is a code-point offset into the raw text, end exclusive.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .schema import REPO_ROOT
+
+
+class DocumentError(ValueError):
+    """A file or record does not have the document shape; the message says where and why."""
+
+
+@dataclass
+class Entity:
+    id: str
+    type: str
+    start: int
+    end: int
+    text: str
+    score: float | None = None
+
+    def to_dict(self) -> dict:
+        out = {"id": self.id, "type": self.type, "start": self.start, "end": self.end, "text": self.text}
+        if self.score is not None:
+            out["score"] = round(float(self.score), 4)
+        return out
+
+
+@dataclass
+class Relation:
+    id: str
+    type: str
+    head: str
+    tail: str
+    score: float | None = None
+
+    def to_dict(self) -> dict:
+        out = {"id": self.id, "type": self.type, "head": self.head, "tail": self.tail}
+        if self.score is not None:
+            out["score"] = round(float(self.score), 4)
+        return out
+
+
+@dataclass
+class Document:
+    id: str
+    text: str | None = None
+    entities: list[Entity] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    text_file: str | None = None
+    source: str = ""  # where it was read from, for messages
+
+    def entity(self, entity_id: str) -> Entity:
+        for ent in self.entities:
+            if ent.id == entity_id:
+                return ent
+        raise KeyError(entity_id)
+
+    def entity_map(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}
+
+    def to_dict(self, include_text: bool = False) -> dict:
+        out: dict = {"id": self.id}
+        if self.text_file is not None:
+            out["text_file"] = self.text_file
+        if include_text and self.text is not None:
+            out["text"] = self.text
+        out["entities"] = [e.to_dict() for e in self.entities]
+        out["relations"] = [r.to_dict() for r in self.relations]
+        return out
+
+
+def _require(record: dict, key: str, kind: type | tuple, where: str):
+    if key not in record:
+        raise DocumentError(f"{where}: missing key {key!r}")
+    value = record[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise DocumentError(f"{where}: {key!r} must be {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+    return value
+
+
+def _optional_score(record: dict, where: str) -> float | None:
+    score = record.get("score")
+    if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
+        raise DocumentError(f"{where}: 'score' must be a number, got {score!r}")
+    return None if score is None else float(score)
+
+
+def document_from_dict(record: object, where: str, text: str | None = None) -> Document:
+    """Parse one document record, raising DocumentError that names `where` and the item."""
+    if not isinstance(record, dict):
+        raise DocumentError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    doc_id = _require(record, "id", str, where)
+    entities = []
+    for i, raw in enumerate(_require(record, "entities", list, where)):
+        at = f"{where}: entities[{i}]"
+        if not isinstance(raw, dict):
+            raise DocumentError(f"{at}: expected an object")
+        entities.append(Entity(
+            id=_require(raw, "id", str, at), type=_require(raw, "type", str, at),
+            start=_require(raw, "start", int, at), end=_require(raw, "end", int, at),
+            text=_require(raw, "text", str, at), score=_optional_score(raw, at),
+        ))
+    relations = []
+    for i, raw in enumerate(record.get("relations", [])):
+        at = f"{where}: relations[{i}]"
+        if not isinstance(raw, dict):
+            raise DocumentError(f"{at}: expected an object")
+        relations.append(Relation(
+            id=_require(raw, "id", str, at), type=_require(raw, "type", str, at),
+            head=_require(raw, "head", str, at), tail=_require(raw, "tail", str, at),
+            score=_optional_score(raw, at),
+        ))
+    if text is None and isinstance(record.get("text"), str):
+        text = record["text"]
+    text_file = record.get("text_file")
+    return Document(doc_id, text, entities, relations, text_file if isinstance(text_file, str) else None, where)
+
+
+def read_text(path: Path) -> str:
+    """Read a raw text file exactly: UTF-8, no newline translation (offsets index these code points)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except UnicodeDecodeError as err:
+        raise DocumentError(f"{path}: not valid UTF-8 ({err.reason} at byte {err.start})") from err
+    except OSError as err:
+        raise DocumentError(f"{path}: cannot read ({err.strerror})") from err
+
+
+def load_annotation_file(path: str | Path, root: Path = REPO_ROOT) -> Document:
+    """Load `annotations/<id>.json` and the raw text its `text_file` names (relative to `root`)."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise DocumentError(f"{path}:{err.lineno}: invalid JSON: {err.msg}") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise DocumentError(f"{path}: cannot read: {err}") from err
+    if not isinstance(record, dict) or not isinstance(record.get("text_file"), str):
+        raise DocumentError(f"{path}: missing string key 'text_file' naming the raw text")
+    text_path = Path(record["text_file"])
+    if not text_path.is_absolute():
+        text_path = root / text_path
+    return document_from_dict(record, str(path), read_text(text_path))
+
+
+def annotation_files(path: str | Path) -> list[Path]:
+    """The annotation files under a folder (sorted), or the one file given."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.glob("*.json"))
+    return [path]
+
+
+def load_annotations(path: str | Path, root: Path = REPO_ROOT) -> list[Document]:
+    return [load_annotation_file(p, root) for p in annotation_files(path)]
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:
+    """Yield (line number, parsed value) for each non-blank line; bad JSON raises DocumentError."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DocumentError(f"{path}:{number}: invalid JSON: {err.msg}") from err
+
+
+def load_prediction_file(path: str | Path) -> list[Document]:
+    """Documents from a JSON-lines prediction file. Error records (with 'error') are skipped."""
+    docs = []
+    for number, record in iter_jsonl(path):
+        if isinstance(record, dict) and "error" in record and "entities" not in record:
+            continue
+        docs.append(document_from_dict(record, f"{path}:{number}"))
+    return docs
+
+
+def load_documents(path: str | Path, root: Path = REPO_ROOT) -> list[Document]:
+    """Gold annotations from a folder or `.json` file, or documents from a `.jsonl` file."""
+    path = Path(path)
+    if path.suffix == ".jsonl":
+        return load_prediction_file(path)
+    return load_annotations(path, root)
+
+
+def write_jsonl(documents: Iterable[Document], path: str | Path, include_text: bool = False) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for doc in documents:
+            handle.write(json.dumps(doc.to_dict(include_text), ensure_ascii=False) + "\n")
+
+
+def write_annotation_file(doc: Document, path: str | Path) -> None:
+    """Write one annotation file in the committed layout (UTF-8, one entity or relation per line)."""
+    record = doc.to_dict()
+    lines = ["{", f'  "id": {json.dumps(record["id"], ensure_ascii=False)},']
+    lines.append(f'  "text_file": {json.dumps(record.get("text_file"), ensure_ascii=False)},')
+    for key in ("entities", "relations"):
+        items = [json.dumps(item, ensure_ascii=False) for item in record[key]]
+        body = ",\n".join(f"    {item}" for item in items)
+        lines.append(f'  "{key}": [\n{body}\n  ]' if items else f'  "{key}": []')
+        lines[-1] += "," if key == "entities" else ""
+    lines.append("}")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,0 +1,183 @@
+"""The label schema: entity and relation types read from `annotations/schema.yaml`.
+
+Every label list in the repository (BIO tags, relation classes, report tables, the
+Label Studio configuration) is derived from a `Schema`, never written out in code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SCHEMA_PATH = REPO_ROOT / "annotations" / "schema.yaml"
+
+
+class SchemaError(ValueError):
+    """The schema file is malformed; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class EntityType:
+    name: str
+    description: str = ""
+    color: str = "#dddddd"
+
+
+@dataclass(frozen=True)
+class RelationType:
+    name: str
+    args: tuple[tuple[str, str], ...]
+    symmetric: bool = False
+    description: str = ""
+
+    def allows(self, head_type: str, tail_type: str) -> bool:
+        if (head_type, tail_type) in self.args:
+            return True
+        return self.symmetric and (tail_type, head_type) in self.args
+
+
+@dataclass(frozen=True)
+class Schema:
+    entity_types: tuple[EntityType, ...]
+    relation_types: tuple[RelationType, ...]
+    no_relation: str = "NONE"
+    source: str = field(default="", compare=False)
+
+    @cached_property
+    def entity_names(self) -> list[str]:
+        return [t.name for t in self.entity_types]
+
+    @cached_property
+    def relation_names(self) -> list[str]:
+        return [r.name for r in self.relation_types]
+
+    @cached_property
+    def bio_labels(self) -> list[str]:
+        """IOB2 tags: O first, then B-/I- for each entity type in schema order."""
+        return ["O"] + [f"{p}-{t}" for t in self.entity_names for p in ("B", "I")]
+
+    @cached_property
+    def relation_labels(self) -> list[str]:
+        """Relation classifier classes: the no-relation label first, then schema order."""
+        return [self.no_relation] + self.relation_names
+
+    @cached_property
+    def symmetric_relations(self) -> frozenset[str]:
+        return frozenset(r.name for r in self.relation_types if r.symmetric)
+
+    def relation(self, name: str) -> RelationType:
+        for rel in self.relation_types:
+            if rel.name == name:
+                return rel
+        raise KeyError(name)
+
+    def allows(self, relation: str, head_type: str, tail_type: str) -> bool:
+        return self.relation(relation).allows(head_type, tail_type)
+
+    def allowed_relations(self, head_type: str, tail_type: str) -> list[str]:
+        """Relation names that may link a head of `head_type` to a tail of `tail_type`."""
+        return [r.name for r in self.relation_types if r.allows(head_type, tail_type)]
+
+    def is_candidate_pair(self, head_type: str, tail_type: str) -> bool:
+        return bool(self.allowed_relations(head_type, tail_type))
+
+    def color(self, entity_type: str) -> str:
+        for t in self.entity_types:
+            if t.name == entity_type:
+                return t.color
+        return "#dddddd"
+
+    def to_dict(self) -> dict:
+        """The schema as plain data in schema order (lists, because JSON writers may sort keys)."""
+        return {
+            "entity_types": [{"name": t.name, "description": t.description, "color": t.color} for t in self.entity_types],
+            "relation_types": [
+                {"name": r.name, "description": r.description, "symmetric": r.symmetric, "args": [list(a) for a in r.args]}
+                for r in self.relation_types
+            ],
+            "no_relation": self.no_relation,
+        }
+
+
+def _named_items(raw: object) -> list[tuple[object, object]] | None:
+    """(name, spec) pairs from a YAML mapping or from the list form written by `to_dict`."""
+    if isinstance(raw, dict):
+        return list(raw.items())
+    if isinstance(raw, list) and all(isinstance(item, dict) and "name" in item for item in raw):
+        return [(item["name"], item) for item in raw]
+    return None
+
+
+def schema_from_dict(raw: object, source: str = "<dict>") -> Schema:
+    """Build a Schema from parsed YAML, collecting every problem into one SchemaError."""
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: expected a mapping at the top level")
+    entities = _entity_types(raw.get("entity_types"), problems)
+    names = {t.name for t in entities}
+    relations = _relation_types(raw.get("relation_types"), names, problems)
+    no_relation = raw.get("no_relation", "NONE")
+    if not isinstance(no_relation, str) or no_relation in {r.name for r in relations}:
+        problems.append(f"no_relation: must be a string distinct from the relation names, got {no_relation!r}")
+    if problems:
+        raise SchemaError(f"{source}: " + "; ".join(problems))
+    return Schema(tuple(entities), tuple(relations), no_relation, source)
+
+
+def _entity_types(raw: object, problems: list[str]) -> list[EntityType]:
+    items = _named_items(raw)
+    if not items:
+        problems.append("entity_types: expected a non-empty mapping of NAME: {description, color}")
+        return []
+    types = []
+    for name, spec in items:
+        spec = spec or {}
+        if not isinstance(spec, dict):
+            problems.append(f"entity_types.{name}: expected a mapping")
+            continue
+        types.append(EntityType(str(name), str(spec.get("description", "")).strip(), str(spec.get("color", "#dddddd"))))
+    return types
+
+
+def _relation_types(raw: object, entity_names: set[str], problems: list[str]) -> list[RelationType]:
+    items = _named_items(raw)
+    if not items:
+        problems.append("relation_types: expected a non-empty mapping of NAME: {args, symmetric, description}")
+        return []
+    relations = []
+    for name, spec in items:
+        where = f"relation_types.{name}"
+        if not isinstance(spec, dict):
+            problems.append(f"{where}: expected a mapping")
+            continue
+        args = spec.get("args")
+        if not isinstance(args, list) or not args:
+            problems.append(f"{where}.args: expected a list of [HEAD_TYPE, TAIL_TYPE] pairs")
+            continue
+        pairs = []
+        for i, pair in enumerate(args):
+            if not (isinstance(pair, list) and len(pair) == 2):
+                problems.append(f"{where}.args[{i}]: expected [HEAD_TYPE, TAIL_TYPE], got {pair!r}")
+                continue
+            unknown = [t for t in pair if t not in entity_names]
+            if unknown:
+                problems.append(f"{where}.args[{i}]: unknown entity type(s) {unknown}")
+            pairs.append((str(pair[0]), str(pair[1])))
+        symmetric = spec.get("symmetric", False)
+        if not isinstance(symmetric, bool):
+            problems.append(f"{where}.symmetric: expected true or false, got {symmetric!r}")
+        relations.append(RelationType(str(name), tuple(pairs), bool(symmetric), str(spec.get("description", "")).strip()))
+    return relations
+
+
+def load_schema(path: str | Path = DEFAULT_SCHEMA_PATH) -> Schema:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise SchemaError(f"{path}: cannot read schema: {err}") from err
+    return schema_from_dict(raw, str(path))

@@ -1,0 +1,152 @@
+"""Model outputs -> documents in the annotation file shape.
+
+Pure functions: merging overlapping windows (each subword is read from the window where it
+is farthest from an edge; ties go to the earlier window, so merging is deterministic),
+BIO decoding to char spans in the raw text, and relation decoding with the schema's
+argument types enforced and symmetric relations stored once, head = earlier mention.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .data.documents import Document, Entity, Relation
+from .data.schema import Schema
+from .data.text import PROCLITICS, is_split_char
+
+
+def centrality(position: int, first: int, size: int) -> int:
+    """Distance of a sentence position from the nearest edge of a window [first, first + size)."""
+    return min(position - first, first + size - 1 - position)
+
+
+def merge_windows(length: int, parts: list[tuple[int, torch.Tensor]]) -> torch.Tensor:
+    """Per-position rows for a sentence of `length` subwords from overlapping window rows.
+
+    `parts` holds (first position, rows[size, ...]) per window, in window order.
+    """
+    merged = parts[0][1].new_zeros((length, *parts[0][1].shape[1:]))
+    best = [-1] * length
+    for first, rows in parts:
+        size = rows.shape[0]
+        for offset in range(size):
+            pos = first + offset
+            score = centrality(pos, first, size)
+            if score > best[pos]:
+                best[pos] = score
+                merged[pos] = rows[offset]
+    return merged
+
+
+def whole_word_tags(tags: list[str], words: list[int]) -> list[str]:
+    """A subword inside a word continues the entity its previous subword is in.
+
+    Entity boundaries fall between words or, with a proclitic split off by the tokenizer,
+    between a proclitic and its word; never inside a word piece sequence. This turns a tag
+    on a lone fragment (##يوز) or a B-B split inside one word into one whole-word span.
+    """
+    tags = list(tags)
+    for pos in range(1, len(tags)):
+        if words[pos] == words[pos - 1] and words[pos] >= 0 and tags[pos - 1] != "O":
+            tags[pos] = "I-" + tags[pos - 1].partition("-")[2]
+    return tags
+
+
+def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None = None) -> list[tuple[int, int, str, float]]:
+    """(first, last, type, score) spans from per-subword label probabilities.
+
+    Tags are the argmax, made whole-word when `words` (subword -> word index) is given;
+    an I- tag that does not continue an entity of its type starts one (tokenizers split
+    words the training data never saw, and dropping those would lose mentions). The score
+    is the mean probability of the chosen tags.
+    """
+    if probs.numel() == 0:
+        return []
+    top, tag_ids = probs.max(dim=-1)
+    tags = [labels[i] for i in tag_ids.tolist()]
+    if words is not None:
+        tags = whole_word_tags(tags, words)
+    spans, current = [], None
+    for pos, (tag, p) in enumerate(zip(tags, top.tolist())):
+        prefix, _, etype = tag.partition("-")
+        if current and prefix == "I" and etype == current[2]:
+            current[1], current[3] = pos, current[3] + [p]
+            continue
+        if current:
+            spans.append(current)
+            current = None
+        if prefix in ("B", "I"):
+            current = [pos, pos, etype, [p]]
+    if current:
+        spans.append(current)
+    return [(a, b, t, sum(ps) / len(ps)) for a, b, t, ps in spans]
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop spaces and punctuation a subword span may carry at its edges."""
+    while start < end and (text[start].isspace() or is_split_char(text[start])):
+        start += 1
+    while end > start and (text[end - 1].isspace() or is_split_char(text[end - 1])):
+        end -= 1
+    return start, end
+
+
+def word_start(first: int, text: str, token_spans: list[tuple[int, int]], words: list[int]) -> int:
+    """Move a span that starts inside a word back to the word's first subword, unless what
+    precedes it in the word is a proclitic (وقسد -> قسد stays; باسنيوز is kept whole)."""
+    start = first
+    while start > 0 and words[start - 1] == words[first] and words[first] >= 0:
+        start -= 1
+    prefix = text[token_spans[start][0]:token_spans[first][0]]
+    return first if len(prefix) <= 2 and all(c in PROCLITICS for c in prefix) else start
+
+
+def entities_from_spans(text: str, token_spans: list[tuple[int, int]], decoded: list[tuple[int, int, str, float]],
+                        words: list[int] | None = None) -> list[tuple[Entity, tuple[int, int]]]:
+    """Entities with raw char offsets (ids assigned later) and their subword ranges."""
+    out = []
+    for first, last, etype, score in decoded:
+        if words is not None:
+            first = word_start(first, text, token_spans, words)
+        start, end = trim_span(text, token_spans[first][0], token_spans[last][1])
+        if start < end:
+            out.append((Entity("", etype, start, end, text[start:end], score), (first, last)))
+    return out
+
+
+def pick_relations(pairs: list[tuple[int, int]], probs: torch.Tensor, schema: Schema,
+                   entities: list[Entity]) -> list[tuple[str, int, int, float]]:
+    """(type, head, tail, score) for pairs whose best label is not the no-relation label.
+
+    Symmetric relations are stored once with the earlier mention as head (the higher score
+    wins when both orders predict it).
+    """
+    labels = schema.relation_labels
+    found: dict[tuple[str, int, int], float] = {}
+    if not pairs:
+        return []
+    scores, best = probs.max(dim=-1)
+    for (h, t), label_id, score in zip(pairs, best.tolist(), scores.tolist()):
+        if label_id == 0:
+            continue
+        name = labels[label_id]
+        if not schema.allows(name, entities[h].type, entities[t].type):
+            continue
+        if name in schema.symmetric_relations and (entities[t].start, entities[t].end) < (entities[h].start, entities[h].end):
+            h, t = t, h
+        key = (name, h, t)
+        found[key] = max(score, found.get(key, 0.0))
+    return [(name, h, t, score) for (name, h, t), score in sorted(found.items(), key=lambda kv: kv[0][1:] + (kv[0][0],))]
+
+
+def build_document(doc_id: str, entities: list[Entity], relations: list[tuple[str, int, int, float]]) -> Document:
+    """Number entities T1.. in text order and relations R1.. and return the document."""
+    order = sorted(range(len(entities)), key=lambda i: (entities[i].start, entities[i].end))
+    new_id = {old: f"T{rank + 1}" for rank, old in enumerate(order)}
+    ents = []
+    for old in order:
+        e = entities[old]
+        ents.append(Entity(new_id[old], e.type, e.start, e.end, e.text, e.score))
+    rels = sorted(((name, new_id[h], new_id[t], s) for name, h, t, s in relations),
+                  key=lambda r: (int(r[1][1:]), int(r[2][1:]), r[0]))
+    return Document(doc_id, None, ents, [Relation(f"R{i + 1}", n, h, t, s) for i, (n, h, t, s) in enumerate(rels)])

@@ -1,0 +1,68 @@
+"""Batching of training windows: length-grouped batches and a collate function."""
+
+from __future__ import annotations
+
+import torch
+
+from ..align import Window
+
+
+class LengthGroupedBatches:
+    """Batches of window indices with similar lengths, in a new random order each epoch.
+
+    Shuffle, cut into megabatches of `group` batches, sort each megabatch by length, cut it
+    into batches and shuffle the batches: little padding, still random. The order depends
+    only on (seed, epoch), so a resumed run sees the same batches as an uninterrupted one.
+    """
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int, group: int = 8):
+        self.lengths = lengths
+        self.batch_size = batch_size
+        self.seed = seed
+        self.group = group
+        self.epoch = 0
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed * 1000 + self.epoch)
+        order = torch.randperm(len(self.lengths), generator=generator).tolist()
+        mega = self.batch_size * self.group
+        batches = []
+        for lo in range(0, len(order), mega):
+            chunk = sorted(order[lo:lo + mega], key=lambda i: -self.lengths[i])
+            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        for b in torch.randperm(len(batches), generator=generator).tolist():
+            yield batches[b]
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+
+def collate_windows(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a list of labelled windows into model inputs; mentions and pairs are flattened."""
+    width = max(len(w.input_ids) for w in windows)
+    ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(windows), width), dtype=torch.long)
+    labels = torch.full((len(windows), width), -100, dtype=torch.long)
+    m_window, m_start, m_end, m_type, heads, tails, pair_labels = [], [], [], [], [], [], []
+    for row, window in enumerate(windows):
+        n = len(window.input_ids)
+        ids[row, :n] = torch.tensor(window.input_ids)
+        mask[row, :n] = 1
+        labels[row, :n] = torch.tensor(window.labels)
+        offset = len(m_window)
+        for start, end, etype in window.mentions:
+            m_window.append(row)
+            m_start.append(start)
+            m_end.append(end)
+            m_type.append(etype)
+        for head, tail, label in window.pairs:
+            heads.append(offset + head)
+            tails.append(offset + tail)
+            pair_labels.append(label)
+    as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
+    return {
+        "input_ids": ids, "attention_mask": mask, "labels": labels,
+        "mention_window": as_long(m_window), "mention_start": as_long(m_start),
+        "mention_end": as_long(m_end), "mention_type": as_long(m_type),
+        "pair_heads": as_long(heads), "pair_tails": as_long(tails), "pair_labels": as_long(pair_labels),
+    }

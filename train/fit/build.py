@@ -1,0 +1,61 @@
+"""Model, tokenizer and optimizer from a config."""
+
+from __future__ import annotations
+
+import torch
+
+from models.encoders import TINY, pretrained_encoder, tiny_encoder, train_wordpiece
+from models.joint import JointModel
+
+from ..config import Config
+from ..data.documents import Document
+from ..data.schema import Schema
+from ..data.text import PROCLITICS, normalize, sentence_spans
+
+
+def build_tokenizer_and_encoder(config: Config, train_docs: list[Document]):
+    """The encoder and tokenizer the config asks for (tiny: trained here on the training texts)."""
+    m = config.model
+    if m.encoder != TINY:
+        encoder, tokenizer = pretrained_encoder(m.encoder)
+        limit = encoder.config.max_position_embeddings
+        if m.max_length > limit:
+            raise ValueError(f"model.max_length={m.max_length} exceeds {m.encoder}'s {limit} positions")
+        return encoder, tokenizer
+    texts = [normalize(d.text[s:e]).text for d in train_docs for s, e in sentence_spans(d.text or "")]
+    tokenizer = train_wordpiece(texts, m.tiny.vocab_size, m.tiny.min_frequency,
+                                "".join(PROCLITICS) if m.tiny.split_proclitics else "")
+    encoder = tiny_encoder(len(tokenizer), m.tiny.hidden_size, m.tiny.num_layers, m.tiny.num_heads,
+                           m.tiny.intermediate_size, m.max_length)
+    return encoder, tokenizer
+
+
+def build_model(config: Config, schema: Schema, train_docs: list[Document]):
+    encoder, tokenizer = build_tokenizer_and_encoder(config, train_docs)
+    m = config.model
+    model = JointModel.from_encoder(
+        encoder, schema=schema.to_dict(), entity_type_dim=m.entity_type_dim, relation_hidden=m.relation_hidden,
+        dropout=m.dropout, window_length=m.max_length, window_stride=m.stride,
+    )
+    return model, tokenizer
+
+
+def optimizer_groups(model: JointModel, config: Config) -> list[dict]:
+    """AdamW groups: encoder and heads at their own learning rates; no decay on biases and norms."""
+    t = config.train
+    groups = {(True, True): [], (True, False): [], (False, True): [], (False, False): []}
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        is_encoder = name.startswith("encoder.")
+        decays = param.ndim > 1 and "LayerNorm" not in name and "norm" not in name.lower()
+        groups[(is_encoder, decays)].append(param)
+    return [
+        {"params": params, "lr": t.encoder_lr if is_encoder else t.head_lr,
+         "weight_decay": t.weight_decay if decays else 0.0, "name": ("encoder" if is_encoder else "heads")}
+        for (is_encoder, decays), params in groups.items() if params
+    ]
+
+
+def make_optimizer(model: JointModel, config: Config) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(optimizer_groups(model, config))

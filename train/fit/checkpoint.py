@@ -1,0 +1,76 @@
+"""Crash-safe run directory writes: build in a temporary folder, then rename into place."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from pathlib import Path
+
+CHECKPOINT = "checkpoint"
+BEST_MODEL = "model"
+TRAINER_STATE = "trainer_state.json"
+
+
+def fresh_temporary(final: Path) -> Path:
+    """An empty `<final>.tmp` folder (a half-written one from a crash is discarded)."""
+    tmp = Path(final).with_name(Path(final).name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def swap_into_place(tmp: Path, final: Path) -> None:
+    """Replace `final` by the finished `tmp`; the old version stays valid until the rename."""
+    old = final.with_name(final.name + ".old")
+    if final.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_directory(final: Path):
+    """Yield a temporary folder next to `final`; on success it replaces `final`.
+
+    A crash while writing leaves `final` untouched; the half-written `*.tmp` folder is
+    removed at the next attempt.
+    """
+    final = Path(final)
+    tmp = fresh_temporary(final)
+    yield tmp
+    swap_into_place(tmp, final)
+
+
+def save_model(model, tokenizer, path: Path) -> None:
+    """`save_pretrained` of model (safetensors, config with id2label and schema) and tokenizer."""
+    with atomic_directory(path) as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+
+
+def save_checkpoint(accelerator, model, tokenizer, state: dict, run_dir: Path) -> None:
+    """Everything `--resume` needs: weights, optimizer, scheduler, RNG states, trainer state.
+
+    Every process writes its RNG state into the same temporary folder; the main process
+    renames it into place once all have finished.
+    """
+    final = Path(run_dir) / CHECKPOINT
+    tmp = final.with_name(final.name + ".tmp")
+    if accelerator.is_main_process:
+        fresh_temporary(final)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(tmp / "accelerate"))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        accelerator.unwrap_model(model).config.save_pretrained(tmp / "model_config")
+        tokenizer.save_pretrained(tmp / "tokenizer")
+        (tmp / TRAINER_STATE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        swap_into_place(tmp, final)
+    accelerator.wait_for_everyone()
+
+
+def read_trainer_state(run_dir: Path) -> dict | None:
+    path = Path(run_dir) / CHECKPOINT / TRAINER_STATE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

@@ -1,0 +1,112 @@
+"""`python -m train cv CONFIG`: leave-one-document-out cross-validation.
+
+With five articles one held-out document is a noisy judge. Fold k holds out document k as
+test, takes the next document (in id order) as validation for model selection, and trains
+on the rest; the string-match baseline is scored on the same test document. Each fold's
+run directory is kept under `<train.output_dir>-cv/`, and `cv.json` holds every fold's
+headline metrics with their mean and standard deviation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+from ..config import load_config
+from ..data.documents import load_annotations
+from ..data.schema import load_schema
+
+# column title -> metrics.json path (all micro F1)
+HEADLINE = {
+    "ent span": "ner.span.micro.f1",
+    "ent seqeval": "ner.seqeval.micro.f1",
+    "ent lenient": "ner.lenient.micro.f1",
+    "rel gold-ent": "relations.gold_entities.micro.f1",
+    "rel e2e": "relations.end_to_end.micro.f1",
+}
+
+
+def fold_splits(doc_ids: list[str], folds: int | None) -> list[dict[str, list[str]]]:
+    """Test = one document (or one of k groups), validation = the next one, train = the rest."""
+    ids = sorted(doc_ids)
+    groups = [ids[i::folds] for i in range(folds)] if folds else [[i] for i in ids]
+    splits = []
+    for k, test in enumerate(groups):
+        validation = groups[(k + 1) % len(groups)] if len(groups) > 2 else []
+        held = set(test) | set(validation)
+        splits.append({"train": [i for i in ids if i not in held], "validation": validation, "test": test})
+    return splits
+
+
+def value_at(metrics: dict, path: str) -> float:
+    for key in path.split("."):
+        metrics = metrics[key]
+    return float(metrics)
+
+
+def summarize(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    summary = {}
+    for name in rows[0]:
+        values = [row[name] for row in rows]
+        summary[name] = {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0}
+    return summary
+
+
+def run_fold(config_path: Path, overrides: list[str], split: dict, out_dir: Path, schema) -> dict:
+    from ..evaluate.baseline import StringMatchBaseline
+    from ..evaluate.scoring import score_documents
+    from .loop import fit
+
+    fold_overrides = overrides + [
+        f"--data.splits.train={json.dumps(split['train'])}", f"--data.splits.validation={json.dumps(split['validation'])}",
+        f"--data.splits.test={json.dumps(split['test'])}", f"--train.output_dir={out_dir}",
+    ]
+    config = load_config(config_path, fold_overrides)
+    metrics = fit(config, overwrite=True, quiet=True)
+    docs = {d.id: d for d in load_annotations(config.resolve(config.data.annotations))}
+    baseline = StringMatchBaseline.fit([docs[i] for i in split["train"]], schema)
+    test_docs = [docs[i] for i in split["test"]]
+    predictions = baseline.predict([d.text or "" for d in test_docs], [d.id for d in test_docs])
+    baseline_metrics = score_documents(test_docs, predictions, schema)
+    return {"model": metrics, "baseline": baseline_metrics}
+
+
+def format_row(label: str, row: dict[str, float]) -> str:
+    return f"{label:<24}" + "".join(f"{v:>13.3f}" for v in row.values())
+
+
+def add_cv_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", type=Path, help="the recipe to cross-validate")
+    parser.add_argument("--folds", type=int, default=None, help="k folds by document (default: leave one document out)")
+    parser.add_argument("--out", type=Path, default=None, help="where fold runs and cv.json go (default: <output_dir>-cv)")
+
+
+def run_cv(args: argparse.Namespace) -> int:
+    config = load_config(args.config, args.overrides)
+    schema = load_schema(config.resolve(config.data.schema))
+    doc_ids = [d.id for d in load_annotations(config.resolve(config.data.annotations))]
+    out = args.out or Path(str(config.resolve(config.train.output_dir)) + "-cv")
+    folds = fold_splits(doc_ids, args.folds)
+    print(f"{len(folds)} folds over {len(doc_ids)} documents -> {out}")
+    print(f"{'micro F1':<24}" + "".join(f"{name:>13}" for name in HEADLINE))
+    results, rows, base_rows = [], [], []
+    for k, split in enumerate(folds):
+        result = run_fold(args.config, args.overrides, split, out / f"fold-{k}", schema)
+        row = {name: value_at(result["model"], path) for name, path in HEADLINE.items()}
+        base = {name: value_at(result["baseline"], path) for name, path in HEADLINE.items()}
+        rows.append(row)
+        base_rows.append(base)
+        results.append({"fold": k, "split": split, "model": row, "baseline": base})
+        print(format_row(f"fold {k} ({split['test'][0][:3]}) model", row))
+        print(format_row(f"fold {k} ({split['test'][0][:3]}) baseline", base))
+    summary, base_summary = summarize(rows), summarize(base_rows)
+    for label, stats in (("model", summary), ("baseline", base_summary)):
+        print(f"{'mean ± std ' + label:<24}" + "".join(f"{s['mean']:>8.3f}±{s['std']:.2f}" for s in stats.values()))
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"config": str(args.config), "metrics": HEADLINE, "folds": results,
+              "mean_std": {"model": summary, "baseline": base_summary}}
+    (out / "cv.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out / 'cv.json'}")
+    return 0

@@ -1,0 +1,205 @@
+"""`python -m train fit CONFIG`: the training script, top to bottom.
+
+setup (seed, data, model, windows, optimizer) -> epochs (accumulate, clip, step, log)
+-> validation after each epoch (decode and score end to end) -> keep the best model by the
+config's `select_metric`, early stopping -> score the held-out test split with the best model.
+The same code runs on CPU, one GPU or many under `accelerate launch`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from functools import partial
+from pathlib import Path
+
+import yaml
+from accelerate import Accelerator
+from accelerate.utils import gather_object, set_seed
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+from transformers.utils import logging as hf_logging
+
+from models.joint import JointConfig, JointModel
+
+from ..align import training_windows
+from ..config import Config
+from ..data.commands import load_split_documents
+from ..data.documents import Document, write_jsonl
+from ..data.schema import Schema, load_schema
+from ..evaluate.scoring import score_documents
+from ..predict.predictor import Predictor
+from .batches import LengthGroupedBatches, collate_windows
+from .build import build_model, make_optimizer
+from .checkpoint import BEST_MODEL, CHECKPOINT, read_trainer_state, save_checkpoint, save_model
+
+
+class RunDirectoryError(ValueError):
+    """The run directory holds a previous run and neither --resume nor --overwrite was given."""
+
+
+def select_value(metrics: dict, name: str) -> float:
+    """The model-selection number: `combined_f1` or a dotted path into the metrics dict."""
+    if name == "combined_f1":
+        return (metrics["ner"]["span"]["micro"]["f1"] + metrics["relations"]["end_to_end"]["micro"]["f1"]) / 2
+    node = metrics
+    for key in name.split("."):
+        if not isinstance(node, dict) or key not in node:
+            raise KeyError(f"train.select_metric={name!r}: no {key!r} in the metrics")
+        node = node[key]
+    return float(node)
+
+
+def predict_split(accelerator: Accelerator, model, tokenizer, docs: list[Document], config: Config) -> list[Document]:
+    """Predict documents with every process taking a share; all processes get all predictions."""
+    share = docs[accelerator.process_index::accelerator.num_processes]
+    predictor = Predictor(accelerator.unwrap_model(model), tokenizer, config.train.eval_batch_size,
+                          accelerator.device, config.train.mixed_precision)
+    mine = [(i, doc) for i, doc in zip(range(accelerator.process_index, len(docs), accelerator.num_processes),
+                                       predictor.predict([d.text or "" for d in share], [d.id for d in share]))]
+    everyone = gather_object(mine) if accelerator.num_processes > 1 else mine
+    model.train()
+    return [doc for _, doc in sorted(everyone, key=lambda pair: pair[0])]
+
+
+def log_line(path: Path, record: dict) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def prepare_run_directory(config: Config, resume: bool, overwrite: bool) -> Path:
+    run_dir = config.resolve(config.train.output_dir)
+    previous = (run_dir / CHECKPOINT).exists() or (run_dir / BEST_MODEL).exists()
+    if previous and not (resume or overwrite):
+        raise RunDirectoryError(f"{run_dir} already holds a run: pass --resume to continue it or "
+                                f"--overwrite to start again (or set --train.output_dir=...)")
+    if resume and read_trainer_state(run_dir) is None:
+        raise RunDirectoryError(f"{run_dir}: no checkpoint to resume from")
+    return run_dir
+
+
+def load_for_resume(run_dir: Path):
+    tokenizer = AutoTokenizer.from_pretrained(run_dir / CHECKPOINT / "tokenizer")
+    model = JointModel(JointConfig.from_pretrained(run_dir / CHECKPOINT / "model_config"))
+    return model, tokenizer
+
+
+def fit(config: Config, resume: bool = False, overwrite: bool = False, quiet: bool = False) -> dict:
+    """Train, select, and return the test metrics (also written to RUN_DIR/metrics.json)."""
+    t = config.train
+    accelerator = Accelerator(mixed_precision=t.mixed_precision, gradient_accumulation_steps=t.grad_accum)
+    say = (lambda *a: None) if quiet else accelerator.print
+    hf_logging.disable_progress_bar()  # weight-loading bars would interleave with the training bar
+    run_dir = prepare_run_directory(config, resume, overwrite)
+    set_seed(t.seed)
+    schema = load_schema(config.resolve(config.data.schema))
+    docs, splits = load_split_documents(config, schema)
+    by_id = {d.id: d for d in docs}
+    train_docs, val_docs, test_docs = ([by_id[i] for i in splits[s]] for s in ("train", "validation", "test"))
+    say(f"documents: train {len(train_docs)}, validation {len(val_docs)}, test {len(test_docs)}")
+
+    state = read_trainer_state(run_dir) if resume else None
+    model, tokenizer = load_for_resume(run_dir) if state else build_model(config, schema, train_docs)
+    windows, _, alignment = training_windows(train_docs, tokenizer, schema, config.model.max_length, config.model.stride)
+    say(f"alignment: {alignment.summary()}")
+    if not windows:
+        raise ValueError("no training windows: the train split has no text")
+
+    sampler = LengthGroupedBatches([len(w.input_ids) for w in windows], t.batch_size, t.seed)
+    loader = DataLoader(windows, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=tokenizer.pad_token_id))
+    optimizer = make_optimizer(model, config)
+    total_steps = math.ceil(len(sampler) / t.grad_accum) * t.epochs
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(t.warmup_ratio * total_steps), total_steps)
+    model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    if state:
+        accelerator.load_state(str(run_dir / CHECKPOINT / "accelerate"))
+    else:
+        state = {"epoch": 0, "step": 0, "best": None, "best_epoch": None, "bad_epochs": 0}
+    if accelerator.is_main_process:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+        log_line(run_dir / "train_log.jsonl", {"event": "start", "resume": bool(resume), "alignment": vars(alignment)})
+
+    for epoch in range(state["epoch"], t.epochs):
+        sampler.epoch = epoch
+        train_one_epoch(accelerator, model, optimizer, scheduler, loader, config, state, epoch, run_dir, quiet)
+        metrics = score_documents(val_docs, predict_split(accelerator, model, tokenizer, val_docs, config), schema) if val_docs else None
+        improved = record_epoch(metrics, state, epoch, t.select_metric, run_dir, accelerator, say)
+        if improved and accelerator.is_main_process:
+            save_model(accelerator.unwrap_model(model), tokenizer, run_dir / BEST_MODEL)
+        state["epoch"] = epoch + 1
+        save_checkpoint(accelerator, model, tokenizer, state, run_dir)
+        if t.patience and state["bad_epochs"] >= t.patience:
+            say(f"early stopping: no improvement of {t.select_metric} for {t.patience} epochs")
+            break
+    accelerator.wait_for_everyone()
+    return finish(accelerator, run_dir, test_docs, schema, config, say)
+
+
+def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Config, state: dict,
+                    epoch: int, run_dir: Path, quiet: bool) -> None:
+    t = config.train
+    model.train()
+    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{t.epochs}", disable=quiet or not accelerator.is_local_main_process,
+               leave=False)
+    started, tokens = time.perf_counter(), 0
+    for batch in bar:
+        with accelerator.accumulate(model):
+            out = model(**batch, relation_weight=t.relation_loss_weight)
+            accelerator.backward(out.loss)
+            if accelerator.sync_gradients:
+                accelerator.clip_grad_norm_(model.parameters(), t.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+        tokens += int(batch["attention_mask"].sum())
+        if not accelerator.sync_gradients:
+            continue
+        state["step"] += 1
+        speed = tokens / max(time.perf_counter() - started, 1e-9)
+        bar.set_postfix(loss=f"{out.loss.item():.3f}", tok_s=f"{speed:.0f}")
+        if state["step"] % t.log_every == 0 and accelerator.is_main_process:
+            log_line(run_dir / "train_log.jsonl", {
+                "event": "step", "step": state["step"], "epoch": epoch + 1, "loss": round(out.loss.item(), 5),
+                "token_loss": round(out.token_loss.item(), 5),
+                "relation_loss": None if out.relation_loss is None else round(out.relation_loss.item(), 5),
+                "lr": [g["lr"] for g in optimizer.param_groups][:2], "tokens_per_second": round(speed, 1),
+            })
+
+
+def record_epoch(metrics: dict | None, state: dict, epoch: int, select_metric: str, run_dir: Path,
+                 accelerator: Accelerator, say) -> bool:
+    """Update the best score and patience; True when this epoch's model is the new best."""
+    value = select_value(metrics, select_metric) if metrics else -float(epoch)  # no validation: keep the last
+    improved = state["best"] is None or value > state["best"]
+    if improved:
+        state.update(best=value, best_epoch=epoch + 1, bad_epochs=0)
+    else:
+        state["bad_epochs"] += 1
+    if metrics:
+        ner, rel = metrics["ner"]["span"]["micro"]["f1"], metrics["relations"]["end_to_end"]["micro"]["f1"]
+        say(f"epoch {epoch + 1}: validation entity F1 {ner:.3f}, relation F1 {rel:.3f}, "
+            f"{select_metric} {value:.4f}{' (best)' if improved else ''}")
+    if accelerator.is_main_process:
+        log_line(run_dir / "train_log.jsonl", {"event": "epoch", "epoch": epoch + 1, select_metric: value,
+                                               "best": state["best"], "best_epoch": state["best_epoch"]})
+    return improved
+
+
+def finish(accelerator, run_dir: Path, test_docs: list[Document], schema: Schema, config: Config, say) -> dict:
+    """Score the best model on the test split; write predictions and metrics.json."""
+    model = JointModel.from_pretrained(run_dir / BEST_MODEL)
+    tokenizer = AutoTokenizer.from_pretrained(run_dir / BEST_MODEL)
+    predictions = predict_split(accelerator, model, tokenizer, test_docs, config)
+    metrics = score_documents(test_docs, predictions, schema) if test_docs else {}
+    if accelerator.is_main_process and test_docs:
+        (run_dir / "predictions").mkdir(exist_ok=True)
+        write_jsonl(predictions, run_dir / "predictions" / "test.jsonl")
+        (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        ner, rel = metrics["ner"]["span"]["micro"]["f1"], metrics["relations"]["end_to_end"]["micro"]["f1"]
+        say(f"held-out test ({', '.join(d.id for d in test_docs)}): entity span F1 {ner:.3f}, "
+            f"end-to-end relation F1 {rel:.3f}  -> {run_dir / 'metrics.json'}")
+    return metrics
+

@@ -1,0 +1,144 @@
+"""`python -m train predict RUN_DIR INPUT... [-o OUT.jsonl]`: batch inference.
+
+One JSON line per input document, in input order: the annotation file shape with raw-text
+offsets and scores, or an error record `{"id" or "line", "error"}`. Under
+`accelerate launch --num_processes N` every process predicts every N-th document and the
+main process merges the shards into the same file, in the same order, as one process writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .inputs import InputItem, count_inputs, iter_inputs
+from .output import RecordWriter, merge_shards, partial_path, records_to_keep, shard_path
+
+
+def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", type=Path, help="a run directory (or its model/ folder)")
+    parser.add_argument("inputs", nargs="+", help=".txt files, folders of .txt, .jsonl files with {id, text}, or - for stdin")
+    parser.add_argument("-o", "--out", type=Path, default=None, help="output JSON lines file (default: stdout)")
+    parser.add_argument("--resume", action="store_true", help="keep the documents already in OUT (or OUT.partial) and predict the rest")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: the accelerate process's device)")
+    parser.add_argument("--batch-size", type=int, default=32, help="windows per encoder batch")
+    parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None, help="default: the run's train.mixed_precision")
+    parser.add_argument("--chunk", type=int, default=64, help="documents decoded together (memory stays bounded by this)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+@dataclass
+class Tally:
+    predicted: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _flush(pending: list[tuple[int, InputItem, str | None]], predictor, writer: RecordWriter, tally: Tally,
+           sharded: bool, bar) -> None:
+    """Predict the pending documents and write all pending records in input order."""
+    docs = [item for _, item, error in pending if error is None]
+    predicted = iter(predictor.predict([i.text for i in docs], [i.id for i in docs]))
+    for index, item, error in pending:
+        if error is None:
+            record = next(predicted).to_dict()
+            tally.predicted += 1
+        else:
+            record = InputItem(item.id, error=error, where=item.where).error_record()
+            tally.errors.append(record["error"])
+            print(f"error: {record['error']}", file=sys.stderr)
+        if sharded:
+            record["_index"] = index
+        writer.write(record)
+        bar.update(1)
+    pending.clear()
+
+
+def predict_stream(items, predictor, writer: RecordWriter, rank: int, world: int, skip: set[str],
+                   chunk: int, bar) -> Tally:
+    """Predict this process's share of `items`; duplicate ids are errors (the first one wins)."""
+    tally, pending, first_seen = Tally(), [], {}
+    for index, item in enumerate(items):
+        duplicate = item.id is not None and item.id in first_seen
+        if item.id is not None:
+            first_seen.setdefault(item.id, item.where)
+        if index % world != rank or (item.id in skip and not duplicate):
+            continue
+        error = item.error or (f"duplicate id {item.id!r} (first at {first_seen[item.id]})" if duplicate else None)
+        pending.append((index, item, error))
+        if sum(e is None for _, _, e in pending) >= chunk:
+            _flush(pending, predictor, writer, tally, world > 1, bar)
+    _flush(pending, predictor, writer, tally, world > 1, bar)
+    return tally
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from accelerate import PartialState
+
+    from .predictor import Predictor
+
+    state = PartialState()
+    rank, world = state.process_index, state.num_processes
+    if world > 1 and (args.out is None or "-" in args.inputs):
+        raise ValueError("with several processes, give -o OUT.jsonl and file or folder inputs (not stdin)")
+    kept = records_to_keep(args.out) if (args.resume and args.out) else []
+    predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
+                                   batch_size=args.batch_size, precision=args.precision)
+    predictor.docs_per_chunk = args.chunk
+    if world > 1:
+        writer = RecordWriter.to_file(shard_path(args.out, rank))
+    else:
+        writer = RecordWriter.to_file(partial_path(args.out)) if args.out else RecordWriter(sys.stdout, close=False)
+        for record in kept:
+            writer.write(record)
+    total = count_inputs(args.inputs)
+    bar = tqdm(total=None if total is None else -(-max(total - len(kept), 0) // world), unit="doc",
+               file=sys.stderr, disable=args.no_progress or not state.is_main_process, desc="predict")
+    tally = predict_stream(iter_inputs(args.inputs), predictor, writer, rank, world,
+                           {r["id"] for r in kept}, args.chunk, bar)
+    bar.close()
+    writer.close()
+    return _finish(args, state, kept, tally)
+
+
+def _finish(args, state, kept: list[dict], tally: Tally) -> int:
+    """Merge shards, move the output into place, print the summary, return the exit status."""
+    world = state.num_processes
+    if world > 1:
+        state.wait_for_everyone()
+        predicted, errors = _count_shard_records(args.out, world) if state.is_main_process else (0, 0)
+        if state.is_main_process:
+            merged = RecordWriter.to_file(partial_path(args.out))
+            for record in kept:
+                merged.write(record)
+            merge_shards(args.out, world, merged)
+            merged.close()
+        state.wait_for_everyone()
+    else:
+        predicted, errors = tally.predicted, len(tally.errors)
+    if not state.is_main_process:
+        return 0
+    if args.out:
+        os.replace(partial_path(args.out), args.out)
+    where = f" -> {args.out}" if args.out else ""
+    kept_note = f", {len(kept)} kept from the previous output" if kept else ""
+    print(f"predicted {predicted} documents{kept_note}, {errors} errors{where}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _count_shard_records(out: Path, world: int) -> tuple[int, int]:
+    """(predicted documents, error records) across the shard files."""
+    predicted = errors = 0
+    for rank in range(world):
+        with open(shard_path(out, rank), encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    is_error = "error" in json.loads(line)
+                    errors += is_error
+                    predicted += not is_error
+    return predicted, errors

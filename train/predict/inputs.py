@@ -1,0 +1,118 @@
+"""Inputs for batch prediction: .txt files, folders, JSON lines files, stdin.
+
+`iter_inputs` yields, in a fixed order, one `InputItem` per document: either a text to
+predict or an error (unreadable path, bad encoding, a JSON line that is not JSON, lacks
+`text` or has a non-string `text`). Errors never stop the stream.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, TextIO
+
+
+@dataclass
+class InputItem:
+    id: str | None
+    text: str | None = None
+    error: str | None = None
+    where: str = ""
+    """File or file:line, for messages and error records."""
+
+    def error_record(self) -> dict:
+        record = {"id": self.id} if self.id is not None else {"line": self.where}
+        record["error"] = f"{self.where}: {self.error}" if self.where and self.where != self.id else self.error
+        return record
+
+
+def _read_txt(path: Path, doc_id: str) -> InputItem:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return InputItem(doc_id, error=f"cannot read ({err.strerror})", where=str(path))
+    try:
+        # newline="" semantics: keep \r\n as is, offsets index the raw characters
+        return InputItem(doc_id, text=data.decode("utf-8"), where=str(path))
+    except UnicodeDecodeError as err:
+        return InputItem(doc_id, error=f"not valid UTF-8 ({err.reason} at byte {err.start})", where=str(path))
+
+
+def _jsonl_items(handle: TextIO, name: str) -> Iterator[InputItem]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            yield InputItem(None, error=f"not JSON ({err.msg})", where=where)
+            continue
+        if not isinstance(record, dict):
+            yield InputItem(None, error="expected a JSON object with 'id' and 'text'", where=where)
+            continue
+        doc_id = record.get("id")
+        doc_id = where if doc_id is None else str(doc_id)
+        if "text" not in record:
+            yield InputItem(doc_id, error="no 'text' key", where=where)
+        elif not isinstance(record["text"], str):
+            yield InputItem(doc_id, error=f"'text' must be a string, got {type(record['text']).__name__}", where=where)
+        else:
+            yield InputItem(doc_id, text=record["text"], where=where)
+
+
+def _jsonl_file(path: Path) -> Iterator[InputItem]:
+    try:
+        handle = open(path, encoding="utf-8", newline="")
+    except OSError as err:
+        yield InputItem(str(path), error=f"cannot read ({err.strerror})", where=str(path))
+        return
+    with handle:
+        try:
+            yield from _jsonl_items(handle, str(path))
+        except UnicodeDecodeError as err:
+            yield InputItem(str(path), error=f"not valid UTF-8 ({err.reason})", where=str(path))
+
+
+def _strip_txt(name: str) -> str:
+    return name[:-4] if name.endswith(".txt") else name
+
+
+def iter_inputs(arguments: list[str], stdin: TextIO | None = None) -> Iterator[InputItem]:
+    """Every document named by the arguments, in argument order (folders sorted)."""
+    for argument in arguments:
+        if argument == "-":
+            yield from _jsonl_items(stdin or sys.stdin, "<stdin>")
+            continue
+        path = Path(argument)
+        if path.is_dir():
+            for file in sorted(path.rglob("*.txt")):
+                yield _read_txt(file, _strip_txt(file.relative_to(path).as_posix()))
+        elif path.suffix == ".jsonl":
+            yield from _jsonl_file(path)
+        elif path.exists() or path.suffix == ".txt":
+            yield _read_txt(path, _strip_txt(path.name))
+        else:
+            yield InputItem(str(path), error="no such file or folder", where=str(path))
+
+
+def count_inputs(arguments: list[str]) -> int | None:
+    """How many documents the arguments hold, when that is cheap to know (no stdin)."""
+    total = 0
+    for argument in arguments:
+        if argument == "-":
+            return None
+        path = Path(argument)
+        if path.is_dir():
+            total += sum(1 for _ in path.rglob("*.txt"))
+        elif path.suffix == ".jsonl" and path.is_file():
+            try:
+                with open(path, "rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total

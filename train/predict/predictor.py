@@ -1,0 +1,207 @@
+"""Load a model once, predict many documents: `Predictor.from_run(path).predict(texts)`.
+
+Windows from many documents are batched together, longest first, under
+`torch.inference_mode`. Each window goes through the encoder once; the token head and the
+relation head (for every candidate pair of predicted entities) read that one pass. A
+sentence is decoded as soon as all its windows are done, so only the hidden states of
+unfinished sentences are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import torch
+from transformers import AutoTokenizer
+from transformers.utils import logging as hf_logging
+
+from models.joint import JointModel, Mentions
+
+from ..align import SentenceTokens, Window, candidate_pairs, make_windows, tokenize_documents
+from ..data.documents import Document, Entity
+from ..data.schema import Schema, schema_from_dict
+from ..decode import build_document, centrality, decode_bio, entities_from_spans, merge_windows, pick_relations
+
+AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def pad_batch(rows: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, :len(row)] = torch.tensor(row)
+        mask[i, :len(row)] = 1
+    return ids.to(device), mask.to(device)
+
+
+@dataclass
+class _SentenceState:
+    windows: list[int]
+    remaining: int
+
+
+class Predictor:
+    def __init__(self, model: JointModel, tokenizer, batch_size: int = 32, device: str | torch.device = "cpu",
+                 precision: str = "no", docs_per_chunk: int = 64):
+        self.model = model.to(device).eval()
+        self.tokenizer = tokenizer
+        self.schema: Schema = schema_from_dict(model.config.schema, "model config")
+        self.bio_labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
+        self.batch_size = batch_size
+        self.device = torch.device(device)
+        self.precision = precision
+        self.docs_per_chunk = docs_per_chunk
+
+    @classmethod
+    def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
+                 precision: str | None = None) -> "Predictor":
+        """Load from a run directory (its `model/` folder) or from a saved model folder."""
+        path = Path(path)
+        model_dir = path / "model" if (path / "model" / "config.json").exists() else path
+        if not (model_dir / "config.json").exists():
+            raise FileNotFoundError(f"{path}: no model found (expected {path}/model/config.json)")
+        if precision is None:
+            precision = _run_precision(path)
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        hf_logging.disable_progress_bar()  # a bar per weight file is noise in batch jobs
+        model = JointModel.from_pretrained(model_dir)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        return cls(model, tokenizer, batch_size or 32, device, precision)
+
+    def predict(self, texts: list[str], ids: list[str] | None = None) -> list[Document]:
+        ids = ids if ids is not None else [str(i) for i in range(len(texts))]
+        return list(self.stream(zip(ids, texts)))
+
+    def stream(self, items: Iterable[tuple[str, str]]) -> Iterator[Document]:
+        """Predict (id, text) pairs lazily, a chunk of documents at a time, in input order."""
+        chunk: list[tuple[str, str]] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) == self.docs_per_chunk:
+                yield from self._predict_chunk(chunk)
+                chunk = []
+        if chunk:
+            yield from self._predict_chunk(chunk)
+
+    def _autocast(self):
+        dtype = AUTOCAST_DTYPES.get(self.precision)
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=dtype)
+
+    @torch.inference_mode()
+    def _predict_chunk(self, chunk: list[tuple[str, str]]) -> list[Document]:
+        texts = [text for _, text in chunk]
+        cfg = self.model.config
+        sentences = tokenize_documents(texts, self.tokenizer)
+        windows = make_windows(sentences, self.tokenizer, cfg.window_length, cfg.window_stride)
+        states = {}
+        for number, window in enumerate(windows):
+            states.setdefault(window.sentence, _SentenceState([], 0)).windows.append(number)
+            states[window.sentence].remaining += 1
+        entities: list[list[Entity]] = [[] for _ in texts]
+        relations: list[list[tuple[str, int, int, float]]] = [[] for _ in texts]
+        hidden: dict[int, torch.Tensor] = {}
+        probs: dict[int, torch.Tensor] = {}
+        order = sorted(range(len(windows)), key=lambda i: -len(windows[i].input_ids))
+        for lo in range(0, len(order), self.batch_size):
+            batch = order[lo:lo + self.batch_size]
+            ids, mask = pad_batch([windows[i].input_ids for i in batch], self.tokenizer.pad_token_id, self.device)
+            with self._autocast():
+                states_batch = self.model.encode(ids, mask)
+                token_probs = self.model.token_logits(states_batch).float().softmax(-1).cpu()
+            done = []
+            for row, number in enumerate(batch):
+                size = windows[number].size
+                hidden[number] = states_batch[row, :size + 2]
+                probs[number] = token_probs[row, 1:size + 1]
+                state = states[windows[number].sentence]
+                state.remaining -= 1
+                if state.remaining == 0:
+                    done.append(windows[number].sentence)
+            jobs = [self._decode_sentence(s, sentences, windows, states[s].windows, probs, texts, entities) for s in done]
+            self._score_relations([j for js in jobs for j in js], hidden, windows, entities, relations)
+            for s in done:
+                for number in states[s].windows:
+                    hidden.pop(number, None)
+                    probs.pop(number, None)
+        return [build_document(doc_id, entities[d], relations[d]) for d, (doc_id, _) in enumerate(chunk)]
+
+    def _decode_sentence(self, s: int, sentences: list[SentenceTokens], windows: list[Window], numbers: list[int],
+                         probs: dict, texts: list[str], entities: list[list[Entity]]) -> list[tuple]:
+        """Decode a finished sentence's entities; return its relation jobs (window, pairs)."""
+        sentence = sentences[s]
+        merged = merge_windows(len(sentence.ids), [(windows[n].first, probs[n]) for n in numbers])
+        decoded = decode_bio(merged, self.bio_labels, sentence.words)
+        found = entities_from_spans(texts[sentence.doc], sentence.spans, decoded, sentence.words)
+        base = len(entities[sentence.doc])
+        entities[sentence.doc].extend(e for e, _ in found)
+        ranges = [r for _, r in found]
+        types = [e.type for e, _ in found]
+        by_window: dict[int, list] = defaultdict(list)
+        for i, j in candidate_pairs(types, self.schema):
+            window = _best_window(ranges[i], ranges[j], [(n, windows[n]) for n in numbers])
+            if window is not None:
+                by_window[window].append((i, j))
+        return [(sentence.doc, base, window, pairs, ranges, types) for window, pairs in by_window.items()]
+
+    def _score_relations(self, jobs: list[tuple], hidden: dict, windows: list[Window],
+                         entities: list[list[Entity]], relations: list[list]) -> None:
+        """One relation-head call for all pairs of the sentences just finished."""
+        if not jobs:
+            return
+        width = max(hidden[w].shape[0] for _, _, w, _, _, _ in jobs)
+        states = torch.stack([torch.nn.functional.pad(hidden[w], (0, 0, 0, width - hidden[w].shape[0]))
+                              for _, _, w, _, _, _ in jobs])
+        m_window, m_start, m_end, m_type, heads, tails, owners = [], [], [], [], [], [], []
+        for row, (doc, base, w, pairs, ranges, types) in enumerate(jobs):
+            first = windows[w].first
+            local = {}  # sentence entity index -> mention index, for entities this window scores
+            for i in sorted({k for pair in pairs for k in pair}):
+                local[i] = len(m_window)
+                m_window.append(row)
+                m_start.append(ranges[i][0] - first + 1)
+                m_end.append(ranges[i][1] - first + 1)
+                m_type.append(self.schema.entity_names.index(types[i]))
+            for i, j in pairs:
+                heads.append(local[i])
+                tails.append(local[j])
+                owners.append((doc, base, i, j))
+        device = states.device
+        mentions = Mentions(*(torch.tensor(x, device=device) for x in (m_window, m_start, m_end, m_type)))
+        with self._autocast():
+            logits = self.model.relation_logits(states, mentions, torch.tensor(heads, device=device),
+                                                torch.tensor(tails, device=device))
+        scores = logits.float().softmax(-1).cpu()
+        per_doc: dict[int, list] = defaultdict(list)
+        for (doc, base, i, j), row in zip(owners, scores):
+            per_doc[doc].append(((base + i, base + j), row))
+        for doc, items in per_doc.items():
+            pairs = [p for p, _ in items]
+            relations[doc].extend(pick_relations(pairs, torch.stack([r for _, r in items]), self.schema, entities[doc]))
+
+
+def _best_window(a: tuple[int, int], b: tuple[int, int], windows: list[tuple[int, Window]]) -> int | None:
+    """The window holding both mentions where the nearer-to-edge subword is most central."""
+    lo, hi = min(a[0], b[0]), max(a[1], b[1])
+    best, best_score = None, -1
+    for number, window in windows:
+        if window.first <= lo and hi < window.first + window.size:
+            score = min(centrality(lo, window.first, window.size), centrality(hi, window.first, window.size))
+            if score > best_score:
+                best, best_score = number, score
+    return best
+
+
+def _run_precision(path: Path) -> str:
+    config_file = path / "config.yaml"
+    if not config_file.exists():
+        return "no"
+    from ..config import load_config
+
+    return load_config(config_file).train.mixed_precision
