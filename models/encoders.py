@@ -2,39 +2,71 @@
 
 - A pretrained encoder (AraBERT `aubmindlab/bert-base-arabertv02`, by hub id or local
   directory) is loaded with `AutoModel` / `AutoTokenizer`.
-- The offline default, `tiny`, trains a WordPiece tokenizer on the training texts with
-  the `tokenizers` library and builds a small BERT from scratch.
+- The offline default, `tiny`, builds a WordPiece tokenizer from the training texts (a
+  `tokenizers` WordPiece model over a vocabulary counted here) and a small BERT from scratch.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Iterable
 
-from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel, PreTrainedModel, PreTrainedTokenizerFast
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 TINY = "tiny"
 
 
+def wordpiece_vocabulary(words: Counter, vocab_size: int, min_frequency: int = 1) -> list[str]:
+    """A WordPiece vocabulary from word counts, the same for the same counts on every run.
+
+    Special tokens, every character (as a word start and as a `##` continuation), then by
+    score (ties by length, then text): whole words, word prefixes and `##` suffixes of 2 to
+    5 characters, each scored by the frequency of the words it covers. `tokenizers`'
+    WordPiece trainer breaks ties between merges in hash order, which changes from process
+    to process; a tokenizer that changes between runs would make runs, resume and
+    cross-validation folds irreproducible.
+    """
+    alphabet = sorted({c for word in words for c in word})
+    vocab = SPECIAL_TOKENS + alphabet + [f"##{c}" for c in alphabet]
+    scores: Counter = Counter()
+    for word, count in words.items():
+        if count >= min_frequency and len(word) > 1:
+            scores[word] += count
+        for n in range(2, min(5, len(word) - 1) + 1):
+            scores[word[:n]] += count
+            scores["##" + word[-n:]] += count
+    known = set(vocab)
+    ranked = sorted((t for t in scores if t not in known), key=lambda t: (-scores[t], -len(t), t))
+    return vocab + ranked[:max(vocab_size - len(vocab), 0)]
+
+
+def _bert_pre_tokenizer(proclitics: str):
+    pre = pre_tokenizers.BertPreTokenizer()
+    if not proclitics:
+        return pre
+    split = pre_tokenizers.Split(Regex(f"^[{proclitics}](?=[^\\s]{{2,}})"), behavior="isolated")
+    return pre_tokenizers.Sequence([pre, split])
+
+
 def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 1,
                     proclitics: str = "") -> PreTrainedTokenizerFast:
-    """A BERT-style WordPiece tokenizer trained on `texts` (already normalized).
+    """A BERT-style WordPiece tokenizer built from `texts` (already normalized).
 
     With `proclitics` (letters such as "وفبكل"), a word's first letter is its own piece when
     it is one of them and at least two letters follow, so that a name fused to a proclitic
     (لقوات، للحسكة) still starts on a subword boundary.
     """
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True,
-                                                      strip_accents=False, lowercase=False)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    if proclitics:
-        split = pre_tokenizers.Split(Regex(f"^[{proclitics}](?=[^\\s]{{2,}})"), behavior="isolated")
-        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([tokenizer.pre_tokenizer, split])
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                        special_tokens=SPECIAL_TOKENS, show_progress=False)
-    tokenizer.train_from_iterator(texts, trainer)
+    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True,
+                                            strip_accents=False, lowercase=False)
+    pre_tokenizer = _bert_pre_tokenizer(proclitics)
+    words = Counter(word for text in texts
+                    for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    vocab = wordpiece_vocabulary(words, vocab_size, min_frequency)
+    tokenizer = Tokenizer(models.WordPiece({token: i for i, token in enumerate(vocab)}, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = pre_tokenizer
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",

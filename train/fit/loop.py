@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import time
 from functools import partial
 from pathlib import Path
@@ -69,7 +70,7 @@ def log_line(path: Path, record: dict) -> None:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def prepare_run_directory(config: Config, resume: bool, overwrite: bool) -> Path:
+def prepare_run_directory(config: Config, resume: bool, overwrite: bool, accelerator: Accelerator) -> Path:
     run_dir = config.resolve(config.train.output_dir)
     previous = (run_dir / CHECKPOINT).exists() or (run_dir / BEST_MODEL).exists()
     if previous and not (resume or overwrite):
@@ -77,6 +78,9 @@ def prepare_run_directory(config: Config, resume: bool, overwrite: bool) -> Path
                                 f"--overwrite to start again (or set --train.output_dir=...)")
     if resume and read_trainer_state(run_dir) is None:
         raise RunDirectoryError(f"{run_dir}: no checkpoint to resume from")
+    if previous and overwrite and not resume and accelerator.is_main_process:
+        shutil.rmtree(run_dir)  # a fresh start: no stale log, metrics or checkpoint survives
+    accelerator.wait_for_everyone()
     return run_dir
 
 
@@ -92,7 +96,7 @@ def fit(config: Config, resume: bool = False, overwrite: bool = False, quiet: bo
     accelerator = Accelerator(mixed_precision=t.mixed_precision, gradient_accumulation_steps=t.grad_accum)
     say = (lambda *a: None) if quiet else accelerator.print
     hf_logging.disable_progress_bar()  # weight-loading bars would interleave with the training bar
-    run_dir = prepare_run_directory(config, resume, overwrite)
+    run_dir = prepare_run_directory(config, resume, overwrite, accelerator)
     set_seed(t.seed)
     schema = load_schema(config.resolve(config.data.schema))
     docs, splits = load_split_documents(config, schema)

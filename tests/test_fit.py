@@ -1,0 +1,121 @@
+"""`fit` end to end on the seeds with a very small model: run directory, resume, crash safety,
+two processes."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import train.fit.loop as loop
+from train.fit.checkpoint import atomic_directory
+from train.fit.loop import RunDirectoryError, fit
+
+from conftest import ROOT
+from helpers import tiny_config
+
+FAST = ["--train.epochs=3", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
+
+
+def small_config(out, *extra):
+    return tiny_config(*FAST, f"--train.output_dir={out}", *extra)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Multi-threaded CPU kernels reduce in varying order; one thread makes runs bitwise repeatable."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory, one_thread):
+    out = tmp_path_factory.mktemp("runs") / "straight"
+    metrics = fit(small_config(out), quiet=True)
+    return out, metrics
+
+
+def test_run_directory_holds_everything(finished_run):
+    out, metrics = finished_run
+    for name in ("config.yaml", "train_log.jsonl", "metrics.json", "predictions/test.jsonl",
+                 "model/config.json", "model/model.safetensors", "model/tokenizer.json", "checkpoint/trainer_state.json"):
+        assert (out / name).exists(), name
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved == json.loads(json.dumps(metrics))
+    for path in ("ner.span.micro.f1", "ner.seqeval.micro.f1", "relations.end_to_end.micro.f1",
+                 "relations.gold_entities.micro.f1"):
+        node = saved
+        for key in path.split("."):
+            node = node[key]
+        assert 0.0 <= node <= 1.0
+    events = [json.loads(line)["event"] for line in (out / "train_log.jsonl").read_text().splitlines()]
+    assert events.count("epoch") == 3 and events[0] == "start"
+    model_config = json.loads((out / "model" / "config.json").read_text())
+    assert model_config["id2label"]["1"] == "B-FACTION"
+
+
+def test_existing_run_is_not_overwritten_by_accident(finished_run):
+    out, _ = finished_run
+    with pytest.raises(RunDirectoryError, match="--resume"):
+        fit(small_config(out), quiet=True)
+
+
+def test_resume_continues_from_the_checkpoint(finished_run, tmp_path, monkeypatch):
+    straight, _ = finished_run
+    out = tmp_path / "interrupted"
+    real_epoch = loop.train_one_epoch
+
+    def crash_in_third_epoch(*args, **kwargs):
+        if args[7] == 2:  # the epoch argument
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_one_epoch", crash_in_third_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        fit(small_config(out), quiet=True)
+    state = json.loads((out / "checkpoint" / "trainer_state.json").read_text())
+    assert state["epoch"] == 2
+    monkeypatch.setattr(loop, "train_one_epoch", real_epoch)
+    fit(small_config(out), resume=True, quiet=True)
+    resumed = load_file(out / "checkpoint" / "accelerate" / "model.safetensors")
+    expected = load_file(straight / "checkpoint" / "accelerate" / "model.safetensors")
+    assert resumed.keys() == expected.keys()
+    for key in expected:
+        assert torch.equal(resumed[key], expected[key]), key
+    assert json.loads((out / "metrics.json").read_text()) == json.loads((straight / "metrics.json").read_text())
+
+
+def test_checkpoint_write_is_atomic(tmp_path):
+    final = tmp_path / "checkpoint"
+    with atomic_directory(final) as tmp:
+        (tmp / "weights").write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_directory(final) as tmp:
+            (tmp / "weights").write_text("half")
+            raise RuntimeError("crash while writing")
+    assert (final / "weights").read_text() == "old"
+    with atomic_directory(final) as tmp:  # the next save cleans up the torn one
+        (tmp / "weights").write_text("new")
+    assert (final / "weights").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint"]
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_train(tmp_path):
+    accelerate = shutil.which("accelerate", path=str(ROOT / ".venv" / "bin")) or shutil.which("accelerate")
+    if accelerate is None:
+        pytest.skip("accelerate launcher not found")
+    out = tmp_path / "ddp"
+    overrides = ["--model.tiny.vocab_size=300", "--model.tiny.hidden_size=32", "--model.tiny.intermediate_size=64",
+                 "--model.tiny.num_layers=1", *FAST, "--train.epochs=2", f"--train.output_dir={out}"]
+    result = subprocess.run([accelerate, "launch", "--num_processes", "2", "--cpu", "-m", "train", "fit",
+                             "configs/tiny.yaml", "--quiet", *overrides], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads((out / "metrics.json").read_text())["ner"]["span"]["micro"]["f1"] >= 0.0
+    epochs = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()
+              if json.loads(line)["event"] == "epoch"]
+    assert len(epochs) == 2  # one log line per epoch, not one per process

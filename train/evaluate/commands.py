@@ -1,0 +1,175 @@
+"""`python -m train evaluate` and `python -m train baseline`.
+
+    evaluate [--gold annotations/] --pred preds.jsonl [--out DIR] [--all-gold]
+        Score a prediction file. By default only the gold documents the prediction file
+        names are scored (so a file of test-split predictions is scored on the test
+        split); a document named by an {"id", "error"} record (prediction failed) counts
+        as all misses. With --all-gold every gold document is scored, missing ones as misses.
+        Writes metrics.json, report.md and report.html into --out (default: the
+        prediction file's folder) and prints the table.
+    evaluate RUN_DIR [--split test]
+        Predict the split's documents with the run's model, score them, run the baseline
+        on the same split, and write into RUN_DIR: predictions/<split>.jsonl,
+        predictions/baseline_<split>.jsonl, metrics.json and report.md/.html for the test
+        split (metrics_<split>.json, report_<split>.md/.html for another split), and
+        metrics_baseline_<split>.json.
+    baseline CONFIG [--split test] [--out preds.jsonl] [--relations pair|none]
+        Fit the string-match baseline on the config's training split, predict another
+        split, write the predictions (default RUN_DIR/predictions/baseline_<split>.jsonl)
+        and print its scores, with both relation rules side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..config import Config, load_config
+from ..data.commands import load_split_documents
+from ..data.documents import Document, iter_jsonl, load_documents, write_jsonl
+from ..data.schema import REPO_ROOT, Schema, load_schema
+from .baseline import RELATION_RULES, StringMatchBaseline, compare_relation_rules
+from .errors import find_errors
+from .report import format_comparison, format_table, markdown_report
+from .report_html import html_report
+from .scoring import score_documents
+
+SPLITS = ("train", "validation", "test")
+
+
+def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m train evaluate`."""
+    parser.add_argument("run_dir", nargs="?", type=Path, default=None,
+                        help="a run directory: predict --split with its model and score it (instead of --gold/--pred)")
+    parser.add_argument("--gold", type=Path, default=REPO_ROOT / "annotations",
+                        help="gold annotations: a folder, an annotation .json, or a .jsonl with text (default: annotations/)")
+    parser.add_argument("--pred", type=Path, help="the prediction file to score (.jsonl, one document per line)")
+    parser.add_argument("--out", type=Path, default=None, help="where metrics.json and the reports go "
+                        "(default: the prediction file's folder, or the run directory)")
+    parser.add_argument("--all-gold", action="store_true",
+                        help="score every gold document; those missing from the predictions count as misses")
+    parser.add_argument("--schema", type=Path, default=None, help="schema file (default: annotations/schema.yaml)")
+    parser.add_argument("--split", choices=SPLITS, default="test", help="split to predict with RUN_DIR (default: test)")
+    parser.add_argument("--device", default=None, help="device for the run's model (default: cuda if available)")
+    parser.add_argument("--batch-size", type=int, default=None, help="windows per batch for the run's model")
+    parser.add_argument("--relations", choices=RELATION_RULES, default="pair", help="the baseline's relation rule")
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Score a prediction file, or a run directory on a split; 0 on success."""
+    if args.run_dir is not None:
+        if args.pred:
+            raise ValueError("give either a run directory or --pred, not both")
+        return evaluate_run(args.run_dir, args.split, args.out, args.device, args.batch_size, args.relations)
+    if not args.pred:
+        raise ValueError("give --pred (and --gold unless it is annotations/), or a run directory; see --help")
+    return evaluate_files(args.gold, args.pred, args.out, args.all_gold, args.schema)
+
+
+def evaluate_files(gold_path: Path, pred_path: Path, out: Path | None, all_gold: bool, schema_path: Path | None) -> int:
+    """Score a prediction file against gold documents and write metrics and reports."""
+    schema = load_schema(schema_path) if schema_path else load_schema()
+    gold = load_documents(gold_path)
+    if not gold:
+        raise ValueError(f"{gold_path}: no gold documents found")
+    predicted = load_documents(pred_path)
+    if not all_gold:
+        named = {d.id for d in predicted} | failed_ids(pred_path)
+        gold = [d for d in gold if d.id in named]
+    metrics = score_documents(gold, predicted, schema)
+    out = out or pred_path.parent
+    title = f"{pred_path.name} against {gold_path}"
+    write_outputs(out, "", metrics, find_errors(gold, predicted, schema), schema, title)
+    print(format_table(metrics))
+    print(f"wrote metrics.json, report.md and report.html to {out}")
+    return 0
+
+
+def failed_ids(pred_path: Path) -> set[str]:
+    """Ids of `{"id", "error"}` records, which the loader skips: their documents count as misses."""
+    if pred_path.suffix != ".jsonl":
+        return set()
+    return {r["id"] for _, r in iter_jsonl(pred_path)
+            if isinstance(r, dict) and "error" in r and "entities" not in r and isinstance(r.get("id"), str)}
+
+
+def evaluate_run(run_dir: Path, split: str, out: Path | None, device: str | None, batch_size: int | None,
+                 relation_rule: str) -> int:
+    """Predict a split with a run's model, score it and the baseline, write everything into the run."""
+    config_path = run_dir / "config.yaml"
+    if not config_path.is_file():
+        raise ValueError(f"{run_dir}: not a run directory (no config.yaml)")
+    config = load_config(config_path)
+    schema, gold, train = split_documents(config, split)
+    from ..predict.predictor import Predictor  # torch and the model code only on this path
+
+    predictor = Predictor.from_run(run_dir, device=device, batch_size=batch_size)
+    predicted = predictor.predict([d.text or "" for d in gold], [d.id for d in gold])
+    base = StringMatchBaseline.fit(train, schema, relation_rule).predict([d.text or "" for d in gold],
+                                                                        [d.id for d in gold])
+    out = out or run_dir
+    (out / "predictions").mkdir(parents=True, exist_ok=True)
+    write_jsonl(predicted, out / "predictions" / f"{split}.jsonl")
+    write_jsonl(base, out / "predictions" / f"baseline_{split}.jsonl")
+    metrics, base_metrics = score_documents(gold, predicted, schema), score_documents(gold, base, schema)
+    _write_json(out / f"metrics_baseline_{split}.json", base_metrics)
+    suffix = "" if split == "test" else f"_{split}"
+    title = f"{run_dir.name}: {split} split ({', '.join(d.id for d in gold)})"
+    write_outputs(out, suffix, metrics, find_errors(gold, predicted, schema), schema, title, base_metrics)
+    print(format_table(metrics))
+    print("\nmodel vs string-match baseline\n" + format_comparison(metrics, base_metrics))
+    print(f"wrote predictions, metrics{suffix}.json and report{suffix}.md/.html to {out}")
+    return 0
+
+
+def split_documents(config: Config, split: str) -> tuple[Schema, list[Document], list[Document]]:
+    """The schema, the split's gold documents and the training split's gold documents."""
+    schema = load_schema(config.resolve(config.data.schema))
+    docs, splits = load_split_documents(config, schema)
+    by_id = {d.id: d for d in docs}
+    if not splits[split]:
+        raise ValueError(f"the config's data.splits.{split} names no documents")
+    return schema, [by_id[i] for i in splits[split]], [by_id[i] for i in splits["train"]]
+
+
+def write_outputs(out: Path, suffix: str, metrics: dict, errors: list[dict], schema: Schema, title: str,
+                  baseline: dict | None = None) -> None:
+    """metrics<suffix>.json, report<suffix>.md and report<suffix>.html in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json(out / f"metrics{suffix}.json", metrics)
+    (out / f"report{suffix}.md").write_text(markdown_report(metrics, errors, title, baseline), encoding="utf-8")
+    (out / f"report{suffix}.html").write_text(html_report(metrics, errors, schema, title, baseline), encoding="utf-8")
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def add_baseline_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `python -m train baseline` (config overrides are added by the CLI)."""
+    parser.add_argument("config", type=Path, help="a recipe from configs/ (its data.splits are used)")
+    parser.add_argument("--split", choices=SPLITS, default="test", help="split to predict (default: test)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="prediction file (default: the config's output_dir/predictions/baseline_<split>.jsonl)")
+    parser.add_argument("--relations", choices=RELATION_RULES, default="pair",
+                        help="relation rule: most frequent type per entity-type pair in a sentence, or none")
+
+
+def run_baseline(args: argparse.Namespace) -> int:
+    """Fit the baseline on the train split, predict `--split`, write and score the predictions."""
+    config = load_config(args.config, args.overrides)
+    schema, gold, train = split_documents(config, args.split)
+    predicted = StringMatchBaseline.fit(train, schema, args.relations).predict([d.text or "" for d in gold],
+                                                                               [d.id for d in gold])
+    out = args.out or config.resolve(config.train.output_dir) / "predictions" / f"baseline_{args.split}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_jsonl(predicted, out)
+    print(format_table(score_documents(gold, predicted, schema)))
+    if args.split == "train":
+        print("note: the baseline was fitted on this split, so these numbers are not held-out scores")
+    rules = compare_relation_rules(train, gold, schema)
+    print("end-to-end relation micro P/R/F1 by relation rule: " + "; ".join(
+        f"{rule} {m['precision']:.3f}/{m['recall']:.3f}/{m['f1']:.3f}" for rule, m in rules.items()))
+    print(f"wrote {len(predicted)} documents to {out}")
+    return 0

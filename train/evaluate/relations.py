@@ -1,0 +1,72 @@
+"""Relation scores in three settings, micro and per relation type.
+
+A relation is compared as a key `(type, (head, tail))` whose arguments are entity spans:
+
+- `end_to_end` (strict): the type is right and both arguments match gold entities exactly
+  in start, end and entity type.
+- `boundaries`: the type is right and both arguments match in start and end; entity
+  types are ignored.
+- `gold_entities`: relation classification given the entities. Only predicted relations
+  whose two arguments are gold entities (exact span and type) are counted, and only gold
+  relations whose two arguments were both predicted. For predictions made with the gold
+  entities as input this is plain classification given gold entities; for end-to-end
+  predictions it is classification among correctly found entities, entity errors left out.
+
+The `support` of `gold_entities` counts the gold relations considered, and its
+`considered` entry gives both sides. In every setting: the no-relation label of the schema is dropped from both sides; a
+relation type the schema marks symmetric is compared without regard to argument order
+(a directed one given in reverse is wrong); a relation predicted twice (same type and
+arguments, in any order for a symmetric type) counts once, so repeats neither earn nor
+cost anything, and gold repeats likewise count once.
+"""
+
+from __future__ import annotations
+
+from ..data.documents import Document
+from ..data.schema import Schema
+from .pairing import DocPair, entity_span
+from .prf import TypedCounts
+
+RelationKey = tuple[str, tuple[tuple, tuple]]
+"""(relation type, (head span, tail span)); a span is (start, end, type) or (start, end)."""
+
+
+def relation_keys(doc: Document, schema: Schema, spans_only: bool = False) -> set[RelationKey]:
+    """The document's relations as comparable keys (see the module docstring)."""
+    spans = {e.id: entity_span(e) for e in doc.entities}
+    keys = set()
+    for rel in doc.relations:
+        if rel.type == schema.no_relation:
+            continue
+        if rel.head not in spans or rel.tail not in spans:
+            raise ValueError(f"{doc.source or doc.id}: relation {rel.id} names an unknown entity")
+        head, tail = spans[rel.head], spans[rel.tail]
+        if spans_only:
+            head, tail = head[:2], tail[:2]
+        args = tuple(sorted((head, tail))) if rel.type in schema.symmetric_relations else (head, tail)
+        keys.add((rel.type, args))
+    return keys
+
+
+def relation_scores(pairs: list[DocPair], schema: Schema) -> dict:
+    """`{"gold_entities", "end_to_end", "boundaries"}`, each `{"micro", "macro", "per_type"}`."""
+    strict, loose, given = TypedCounts(), TypedCounts(), TypedCounts()
+    considered = {"gold": 0, "predicted": 0}
+    for pair in pairs:
+        gold, pred = relation_keys(pair.gold, schema), relation_keys(pair.pred, schema)
+        strict.add_sets(gold, pred)
+        loose.add_sets(relation_keys(pair.gold, schema, True), relation_keys(pair.pred, schema, True))
+        gold_given, pred_given = _given_gold_entities(pair, gold, pred)
+        given.add_sets(gold_given, pred_given)
+        considered["gold"] += len(gold_given)
+        considered["predicted"] += len(pred_given)
+    names = schema.relation_names
+    return {"gold_entities": {**given.block(names), "considered": considered},
+            "end_to_end": strict.block(names), "boundaries": loose.block(names)}
+
+
+def _given_gold_entities(pair: DocPair, gold: set[RelationKey], pred: set[RelationKey]) -> tuple[set, set]:
+    """Gold relations over found entities; predicted relations over gold entities."""
+    gold_entities = {entity_span(e) for e in pair.gold.entities}
+    found = gold_entities & {entity_span(e) for e in pair.pred_entities}
+    return ({k for k in gold if set(k[1]) <= found}, {k for k in pred if set(k[1]) <= gold_entities})

@@ -1,0 +1,99 @@
+"""Score predicted documents against gold ones: `score_documents(gold, predicted, schema)`.
+
+Pure functions; every label comes from the schema. The result (JSON-serialisable):
+
+    {"ner": {"span":    {"micro": {...}, "macro": {...}, "per_type": {TYPE: {...}}},
+             "seqeval": {same}, "lenient": {same}, "confusion": {...}},
+     "relations": {"gold_entities": {...}, "end_to_end": {...}, "boundaries": {...}},
+     "counts": {...}}
+
+where each `micro`/`per_type` entry holds "precision", "recall", "f1" and "support" (the
+number of gold items), and `macro` is the unweighted mean of the per-type P, R and F1
+over the schema's types.
+
+Entities (one item = a distinct (start, end, type) in a document):
+- `span`: strict char spans: start, end and type all equal.
+- `seqeval`: strict IOB2 chunks on the dataset's own words (see `words`).
+- `lenient`: same type and at least one shared character; each gold and each prediction
+  is matched at most once (greedy, largest overlap first, see `matching`).
+- `confusion`: gold type against predicted type over aligned spans (see `errors`).
+Relations: see `relations` for the three settings.
+
+Conventions and edge cases:
+- P = correct / predicted, R = correct / gold, F1 their harmonic mean; each is 0.0 when
+  its denominator is 0. No gold and no predictions gives 0.0 everywhere with support 0
+  (never 1.0): read the support before the score.
+- Exact duplicates (same span and type; same relation type and arguments) count once,
+  in predictions and in gold; how many were dropped is in `counts`.
+- Every gold document passed in is scored: one missing from the predictions counts as
+  an empty prediction (all misses) and is named in `counts.missing_documents`. Callers
+  choose the gold set (the `evaluate` command scores the documents the prediction file
+  names unless `--all-gold`).
+- A predicted document whose id is not among the gold documents, a repeated id, a
+  predicted text that differs from the gold text, a span outside the text and a relation
+  naming an unknown entity raise ValueError naming the document (and file:line).
+- Predicted types unknown to the schema count as wrong in micro and appear per type;
+  macro averages the schema's types only.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..data.documents import Document
+from ..data.schema import Schema
+from .errors import confusion_table
+from .matching import greedy_match, same_type_overlap
+from .pairing import DocPair, entity_span, pair_documents
+from .prf import TypedCounts
+from .relations import relation_keys, relation_scores
+from .words import seqeval_block, sentence_tags
+
+
+def score_documents(gold: Sequence[Document], predicted: Sequence[Document], schema: Schema) -> dict:
+    """All entity and relation metrics of `predicted` against every document in `gold`."""
+    pairs = pair_documents(gold, predicted)
+    ner, word_counts = entity_scores(pairs, schema)
+    return {"ner": ner, "relations": relation_scores(pairs, schema), "counts": {**document_counts(pairs, schema),
+                                                                                 **word_counts}}
+
+
+def entity_scores(pairs: list[DocPair], schema: Schema) -> tuple[dict, dict]:
+    """The `ner` section, and the number of sentences and words the seqeval figure saw."""
+    types = schema.entity_names
+    strict, lenient = TypedCounts(), TypedCounts()
+    gold_tags, pred_tags = [], []
+    for pair in pairs:
+        gold = sorted({entity_span(e) for e in pair.gold.entities})
+        pred = sorted({entity_span(e) for e in pair.pred_entities})
+        strict.add_sets({(t, (a, b)) for a, b, t in gold}, {(t, (a, b)) for a, b, t in pred})
+        matched, _, _ = greedy_match(gold, pred, same_type_overlap)
+        lenient.add([gold[i][2] for i, _ in matched], [p[2] for p in pred], [g[2] for g in gold])
+        doc_gold_tags, doc_pred_tags = sentence_tags(pair.text, gold, pred)
+        gold_tags += doc_gold_tags
+        pred_tags += doc_pred_tags
+    ner = {"span": strict.block(types), "seqeval": seqeval_block(gold_tags, pred_tags, types),
+           "lenient": lenient.block(types), "confusion": confusion_table(pairs, schema)}
+    return ner, {"sentences": len(gold_tags), "words": sum(len(tags) for tags in gold_tags)}
+
+
+def document_counts(pairs: list[DocPair], schema: Schema) -> dict:
+    """How much was scored, and what was dropped or missing on the way."""
+    return {
+        "documents": len(pairs),
+        "missing_documents": [p.gold.id for p in pairs if p.missing],
+        "gold_entities": sum(len({entity_span(e) for e in p.gold.entities}) for p in pairs),
+        "predicted_entities": sum(len(p.pred_entities) for p in pairs),
+        "duplicate_predicted_entities": sum(p.duplicate_entities for p in pairs),
+        "gold_relations": sum(len(relation_keys(p.gold, schema)) for p in pairs),
+        "predicted_relations": sum(len(relation_keys(p.pred, schema)) for p in pairs),
+        "duplicate_predicted_relations": sum(
+            sum(r.type != schema.no_relation for r in p.pred.relations) - len(relation_keys(p.pred, schema)) for p in pairs),
+    }
+
+
+def headline(metrics: dict) -> dict[str, float]:
+    """The few numbers worth a glance: micro F1 of each entity view and relation setting."""
+    ner, rel = metrics["ner"], metrics["relations"]
+    return {f"entities {view}": ner[view]["micro"]["f1"] for view in ("span", "seqeval", "lenient")} | \
+        {f"relations {setting}": rel[setting]["micro"]["f1"] for setting in ("end_to_end", "boundaries", "gold_entities")}

@@ -1,0 +1,201 @@
+"""The model card of a run directory, in the Hugging Face model-card convention.
+
+Reads what training leaves in RUN_DIR: `config.yaml` (the resolved recipe), `model/config.json`
+(`id2label` and the schema the model decodes with), `metrics.json` (held-out test scores) and,
+when present, `checkpoint/trainer_state.json` (the selected epoch). Missing optional files
+leave their section saying so; nothing is invented.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from ..data.schema import REPO_ROOT, load_schema
+from .card_text import front_matter, guideline_summary, opposing_outlets, sources_table, table
+
+# (section, block, what it measures) of metrics.json, in the order the card lists them.
+METRIC_BLOCKS = (
+    ("ner", "span", "entity mentions, exact character span and type"),
+    ("ner", "seqeval", "entity mentions, IOB2 chunks on words (seqeval)"),
+    ("ner", "lenient", "entity mentions, same type and overlapping"),
+    ("relations", "end_to_end", "relations, from predicted entities (end to end)"),
+    ("relations", "gold_entities", "relations, given the gold entities"),
+)
+_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
+
+
+def _read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def read_run(run_dir: Path) -> dict:
+    config_path = run_dir / "config.yaml"
+    if not config_path.exists():
+        raise ValueError(f"{run_dir}: not a run directory (no config.yaml)")
+    return {
+        "config": yaml.safe_load(config_path.read_text(encoding="utf-8")) or {},
+        "model": _read_json(run_dir / "model" / "config.json"),
+        "metrics": _read_json(run_dir / "metrics.json"),
+        "state": _read_json(run_dir / "checkpoint" / "trainer_state.json"),
+    }
+
+
+def base_model(model_cfg: dict) -> tuple[str | None, str]:
+    """(hub id for the front matter or None, a sentence describing the encoder)."""
+    encoder = str(model_cfg.get("encoder", "tiny"))
+    if encoder == "tiny":
+        tiny = model_cfg.get("tiny") or {}
+        shape = ", ".join(f"{k} {tiny[k]}" for k in ("num_layers", "hidden_size", "num_heads", "vocab_size") if k in tiny)
+        return None, ("A **tiny BERT trained from scratch offline** (`model.encoder: tiny`"
+                      + (f"; {shape}" if shape else "") + ") with a WordPiece vocabulary learned from the "
+                      "training texts. It is **not AraBERT** and has no pretraining: its scores show that the "
+                      "pipeline works, not what a pretrained Arabic encoder reaches.")
+    if _HUB_ID.fullmatch(encoder) and not (REPO_ROOT / encoder).exists() and not Path(encoder).exists():
+        return encoder, f"[`{encoder}`](https://huggingface.co/{encoder}), fine-tuned with both heads."
+    return None, f"A pretrained encoder loaded from the local path `{encoder}`, fine-tuned with both heads."
+
+
+def _labels(run: dict) -> tuple[list[str], dict, str]:
+    """(BIO labels in id order, schema dict, where they were read)."""
+    model = run["model"]
+    if model and model.get("id2label") and model.get("schema"):
+        id2label = model["id2label"]
+        return [id2label[k] for k in sorted(id2label, key=int)], model["schema"], "`model/config.json`"
+    schema_path = (run["config"].get("data") or {}).get("schema", "annotations/schema.yaml")
+    schema = load_schema(REPO_ROOT / schema_path if not Path(schema_path).is_absolute() else schema_path)
+    return schema.bio_labels, schema.to_dict(), f"`{schema_path}` (no `model/config.json` in the run)"
+
+
+def _model_index(name: str, metrics: dict) -> list[dict]:
+    results = []
+    for section, block, title in METRIC_BLOCKS:
+        micro = (metrics.get(section, {}).get(block) or {}).get("micro")
+        if micro:
+            task = "token-classification" if section == "ner" else "relation-extraction"
+            results.append({
+                "task": {"type": task, "name": title},
+                "dataset": {"type": "custom", "name": "factions and locations in Syrian-conflict news", "split": "test"},
+                "metrics": [{"type": k, "value": round(float(micro[k]), 4), "name": f"{block} micro {k}"}
+                            for k in ("precision", "recall", "f1") if k in micro],
+            })
+    return [{"name": name, "results": results}] if results else []
+
+
+def metrics_section(metrics: dict | None, test_ids: list[str]) -> list[str]:
+    if not metrics:
+        return ["No `metrics.json` in this run directory: the run was not scored on a test split."]
+    rows = []
+    for section, block, title in METRIC_BLOCKS:
+        micro = (metrics.get(section, {}).get(block) or {}).get("micro")
+        if micro:
+            rows.append([title, *(f"{float(micro[k]):.3f}" for k in ("precision", "recall", "f1")), micro.get("support", "")])
+    lines = [f"Micro-averaged scores on the held-out test split ({', '.join(test_ids) or 'see config.yaml'}), "
+             "from `metrics.json`:", ""]
+    lines += table(["measure", "precision", "recall", "F1", "gold items"], rows, right=4)
+    per_type = (metrics.get("ner", {}).get("span") or {}).get("per_type") or {}
+    if per_type:
+        lines += ["", "Exact-span entity scores per type:", ""]
+        lines += table(["type", "precision", "recall", "F1", "gold items"],
+                       [[t, *(f"{float(r[k]):.3f}" for k in ("precision", "recall", "f1")), r.get("support", "")]
+                        for t, r in per_type.items()], right=4)
+    lines += ["", "One article from one outlet is a very small test set: read the support column before the scores."]
+    return lines
+
+
+def labels_section(run: dict) -> list[str]:
+    bio, schema, labels_from = _labels(run)
+    relation_rows = [[r["name"], ", ".join(f"{a} → {b}" for a, b in r.get("args", [])),
+                      "yes" if r.get("symmetric") else "no", r.get("description", "")]
+                     for r in schema.get("relation_types", [])]
+    return [
+        f"From {labels_from}. Token labels (`id2label`): " + ", ".join(f"`{label}`" for label in bio) + ".",
+        "",
+        *table(["entity type", "description"],
+               [[t["name"], t.get("description", "")] for t in schema.get("entity_types", [])]),
+        "",
+        *table(["relation type", "head → tail", "symmetric", "description"], relation_rows),
+        "",
+        f"A pair with no relation is labelled `{schema.get('no_relation', 'NONE')}`.",
+    ]
+
+
+def training_section(run: dict) -> list[str]:
+    data = run["config"].get("data") or {}
+    splits = data.get("splits") or {}
+    listed = lambda key, empty: ", ".join(splits.get(key) or []) or empty  # noqa: E731
+    best = (run["state"] or {}).get("best_epoch")
+    return [
+        f"Annotated articles from `{data.get('annotations', 'annotations')}/`, split by document: validation "
+        f"{listed('validation', 'none')}, test {listed('test', 'none')}, train {listed('train', 'every other document')}."
+        + (f" The selected model is from epoch {best}." if best else ""),
+        "",
+        *opposing_outlets(),
+        "",
+        *sources_table(),
+        "",
+        *guideline_summary(),
+    ]
+
+
+def use_sections(run_dir: Path, config: dict) -> list[str]:
+    run_path = (config.get("train") or {}).get("output_dir", run_dir)
+    return [
+        "## Intended use",
+        "",
+        "- Finding candidate faction and place mentions and relations in Arabic news about the Syrian "
+        "conflict, for researchers who then **review every output** (`python -m train show` renders them "
+        "next to the text; `python -m train export labelstudio` loads them as pre-annotations).",
+        "- Speeding up annotation of further articles, and studying how outlets name the actors.",
+        f"- Usage: `python -m train predict {run_path} articles/ -o predictions.jsonl` (a custom joint model: "
+        "load it through this repository, not `pipeline()`).",
+        "",
+        "## Out-of-scope use",
+        "",
+        "- Any decision about people, targeting, or attributing responsibility for violence; conflict "
+        "event counts or maps without human review.",
+        "- Treating its output as fact: relations include claims and accusations as reported by partisan "
+        "outlets, which the guideline annotates as stated.",
+        "- Text other than Modern Standard Arabic news on Syria, other periods, or outlets whose names for "
+        "the actors differ from the training articles'; neutral or authoritative labelling of actors.",
+    ]
+
+
+def model_card(run_dir: str | Path) -> str:
+    """RUN_DIR's README.md: front matter (language, tags, base_model, model-index), then the sections."""
+    run_dir = Path(run_dir)
+    run = read_run(run_dir)
+    config, metrics = run["config"], run["metrics"]
+    name = str(config.get("name", run_dir.name))
+    hub_id, encoder_text = base_model(config.get("model") or {})
+    metadata = {"language": "ar", "library_name": "transformers", "pipeline_tag": "token-classification",
+                "tags": ["token-classification", "named-entity-recognition", "relation-extraction", "arabic",
+                         "syria", "conflict", "news"]}
+    if hub_id:
+        metadata["base_model"] = hub_id
+    if metrics:
+        metadata["model-index"] = _model_index(name, metrics)
+    test_ids = ((config.get("data") or {}).get("splits") or {}).get("test") or []
+    types = " and ".join(t["name"] for t in _labels(run)[1].get("entity_types", []))
+    lines = [
+        front_matter(metadata),
+        f"# Factions, locations and their relations in Arabic news (run `{name}`)",
+        "",
+        f"One encoder with two heads: IOB2 tags per subword find {types} mentions, and a relation head "
+        "labels each pair of mentions in a sentence. Trained with `python -m train fit`.",
+        "", "## Base model", "", encoder_text,
+        "", "## Labels", "", *labels_section(run),
+        "", "## Training data", "", *training_section(run),
+        "", "## Evaluation", "", *metrics_section(metrics, test_ids),
+        "", *use_sections(run_dir, config),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_model_card(run_dir: str | Path) -> Path:
+    out = Path(run_dir) / "README.md"
+    out.write_text(model_card(run_dir), encoding="utf-8")
+    return out
