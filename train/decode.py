@@ -79,7 +79,22 @@ def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None =
             current = [pos, pos, etype, [p]]
     if current:
         spans.append(current)
-    return [(a, b, t, sum(ps) / len(ps)) for a, b, t, ps in spans]
+    return [(a, b, t, sum(ps) / len(ps)) for a, b, t, ps in merge_adjacent(spans)]
+
+
+def merge_adjacent(spans: list[list]) -> list[list]:
+    """Join spans of one type whose subwords touch ("قوات" B + "التحالف الدولي" B).
+
+    Two mentions of one type are not written side by side with nothing but a space between
+    them (none are in the seed annotations), so the second B tag is a missed I tag.
+    """
+    merged: list[list] = []
+    for span in spans:
+        if merged and merged[-1][2] == span[2] and merged[-1][1] + 1 == span[0]:
+            merged[-1] = [merged[-1][0], span[1], span[2], merged[-1][3] + span[3]]
+        else:
+            merged.append(span)
+    return merged
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:

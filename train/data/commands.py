@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from datasets import disable_progress_bars
+
 from ..config import Config, load_config
 from .dataset import assign_splits, build_dataset
 from .documents import load_annotations
@@ -68,9 +70,13 @@ def run_dataset(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
     dataset, counts, schema = build_from_config(config)
     out = args.out or config.resolve(config.data.dataset_dir)
+    disable_progress_bars()
     dataset.save_to_disk(str(out))
     stats = split_statistics(dataset, counts, schema)
     (Path(out) / "statistics.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from ..interop.cards import dataset_card
+
+    (Path(out) / "README.md").write_text(dataset_card(stats, schema, config), encoding="utf-8")
     print(format_statistics(stats))
     print(f"saved DatasetDict to {out}")
     return 0

@@ -31,6 +31,7 @@ from ..data.commands import load_split_documents
 from ..data.documents import Document, write_jsonl
 from ..data.schema import Schema, load_schema
 from ..evaluate.scoring import score_documents
+from ..interop.model_card import write_model_card
 from ..predict.predictor import Predictor
 from .batches import LengthGroupedBatches, collate_windows
 from .build import build_model, make_optimizer
@@ -205,5 +206,7 @@ def finish(accelerator, run_dir: Path, test_docs: list[Document], schema: Schema
         ner, rel = metrics["ner"]["span"]["micro"]["f1"], metrics["relations"]["end_to_end"]["micro"]["f1"]
         say(f"held-out test ({', '.join(d.id for d in test_docs)}): entity span F1 {ner:.3f}, "
             f"end-to-end relation F1 {rel:.3f}  -> {run_dir / 'metrics.json'}")
+    if accelerator.is_main_process:
+        write_model_card(run_dir)
     return metrics
 
