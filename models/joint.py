@@ -2,7 +2,7 @@
 
 Both heads read the same encoder pass: `encode` runs the encoder once per window, the token
 head reads every state, and the relation head reads the states of the two mentions (start
-and end subwords, plus a type embedding) and the max-pooled states between them. Relation
+and end subwords, plus a type embedding) and the mean of the states between them. Relation
 scoring therefore never runs the encoder again, however many pairs a window holds.
 
 Labels (BIO tags, relation types, allowed argument types) come from the schema and are
@@ -150,19 +150,20 @@ class JointModel(PreTrainedModel):
         return torch.cat([start, end, self.type_embedding(mentions.type)], dim=-1)
 
     def between_states(self, hidden: torch.Tensor, mentions: Mentions, heads: torch.Tensor,
-                       tails: torch.Tensor, chunk: int = 256) -> torch.Tensor:
-        """Max-pool of the subword states strictly between two mentions (zeros if adjacent)."""
-        positions = torch.arange(hidden.size(1), device=hidden.device)
-        pooled = []
-        for lo in range(0, heads.numel(), chunk):
-            h, t = heads[lo:lo + chunk], tails[lo:lo + chunk]
-            left = torch.minimum(mentions.end[h], mentions.end[t])
-            right = torch.maximum(mentions.start[h], mentions.start[t])
-            inside = (positions[None, :] > left[:, None]) & (positions[None, :] < right[:, None])
-            states = hidden[mentions.window[h]].masked_fill(~inside[..., None], torch.finfo(hidden.dtype).min)
-            best = states.max(dim=1).values
-            pooled.append(torch.where(inside.any(dim=1, keepdim=True), best, torch.zeros_like(best)))
-        return torch.cat(pooled) if pooled else hidden.new_zeros(0, hidden.size(-1))
+                       tails: torch.Tensor) -> torch.Tensor:
+        """Mean of the subword states strictly between two mentions (zeros when adjacent).
+
+        Computed from a running sum over each window, so a pair costs O(hidden) whatever the
+        distance between its mentions or the number of pairs.
+        """
+        running = nn.functional.pad(hidden.float().cumsum(dim=1), (0, 0, 1, 0))  # running[:, i] = sum of states < i
+        left = torch.minimum(mentions.end[heads], mentions.end[tails]) + 1
+        right = torch.maximum(mentions.start[heads], mentions.start[tails])
+        right = torch.maximum(right, left)
+        window = mentions.window[heads]
+        total = running[window, right] - running[window, left]
+        count = (right - left).clamp(min=1).unsqueeze(-1)
+        return (total / count).to(hidden.dtype)
 
     def relation_logits(self, hidden: torch.Tensor, mentions: Mentions, heads: torch.Tensor,
                         tails: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,7 @@ the document, so labels come from the gold char spans and predictions go back to
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from .data.documents import Document
@@ -70,23 +71,30 @@ class AlignmentReport:
 
 
 def tokenize_documents(texts: list[str], tokenizer) -> list[SentenceTokens]:
-    """Split every text into sentences and tokenize them in one batch call."""
-    units, normalized = [], []
+    """Split every text into sentences and tokenize them in one batch call.
+
+    Each document is normalized once; a sentence is the slice of the normalized text that
+    its raw span maps to (the offset map is monotonic, so a binary search finds it).
+    """
+    units, pieces = [], []
     for doc, text in enumerate(texts):
+        norm = normalize(text)
         for index, (start, end) in enumerate(sentence_spans(text)):
-            units.append((doc, index, start))
-            normalized.append(normalize(text[start:end]))
-    if not normalized:
+            lo, hi = bisect_left(norm.raw_starts, start), bisect_left(norm.raw_starts, end)
+            units.append((doc, index, norm, lo))
+            pieces.append(norm.text[lo:hi])
+    if not pieces:
         return []
-    encoded = tokenizer([n.text for n in normalized], add_special_tokens=False, return_offsets_mapping=True)
+    # The Rust tokenizer directly: the transformers wrapper would convert every encoding to
+    # Python dicts first, which costs more than the tokenization itself.
+    encodings = tokenizer.backend_tokenizer.encode_batch(pieces, add_special_tokens=False)
     sentences = []
-    for number, ((doc, index, start), norm) in enumerate(zip(units, normalized)):
-        spans = []
-        for a, b in encoded["offset_mapping"][number]:
-            raw_a, raw_b = norm.raw_span(a, b)
-            spans.append((start + raw_a, start + raw_b))
-        words = [-1 if w is None else w for w in encoded.word_ids(number)]
-        sentences.append(SentenceTokens(doc, index, list(encoded["input_ids"][number]), spans, words))
+    for (doc, index, norm, lo), encoding in zip(units, encodings):
+        starts, ends = norm.raw_starts, norm.raw_ends  # inlined Normalized.raw_span: a hot loop
+        spans = [(starts[lo + a], ends[lo + b - 1]) if b > a else norm.raw_span(lo + a, lo + b)
+                 for a, b in encoding.offsets]
+        words = [-1 if w is None else w for w in encoding.word_ids]
+        sentences.append(SentenceTokens(doc, index, encoding.ids, spans, words))
     return sentences
 
 
@@ -103,10 +111,10 @@ def window_ranges(length: int, size: int, stride: int) -> list[tuple[int, int]]:
 
 def make_windows(sentences: list[SentenceTokens], tokenizer, max_length: int, stride: int) -> list[Window]:
     windows = []
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id  # properties that look the token up each time
     for number, sentence in enumerate(sentences):
         for first, last in window_ranges(len(sentence.ids), max_length - 2, stride):
-            ids = [tokenizer.cls_token_id] + sentence.ids[first:last] + [tokenizer.sep_token_id]
-            windows.append(Window(number, first, ids))
+            windows.append(Window(number, first, [cls] + sentence.ids[first:last] + [sep]))
     return windows
 
 
@@ -179,8 +187,8 @@ def label_windows(windows: list[Window], sentences: list[SentenceTokens], docs: 
 
 def candidate_pairs(types: list[str], schema: Schema) -> list[tuple[int, int]]:
     """Ordered pairs (i, j), i != j, whose types some relation of the schema allows."""
-    return [(i, j) for i, a in enumerate(types) for j, b in enumerate(types)
-            if i != j and schema.is_candidate_pair(a, b)]
+    allowed = schema.candidate_type_pairs
+    return [(i, j) for i, a in enumerate(types) for j, b in enumerate(types) if i != j and (a, b) in allowed]
 
 
 def labelled_pairs(window: Window, schema: Schema, gold: dict[tuple[str, str], int]) -> list[tuple[int, int, int]]:

@@ -23,18 +23,19 @@ def centrality(position: int, first: int, size: int) -> int:
 def merge_windows(length: int, parts: list[tuple[int, torch.Tensor]]) -> torch.Tensor:
     """Per-position rows for a sentence of `length` subwords from overlapping window rows.
 
-    `parts` holds (first position, rows[size, ...]) per window, in window order.
+    `parts` holds (first position, rows[size, ...]) per window, in window order; each
+    position takes the row of the window where it is most central (earlier window on ties).
     """
+    if len(parts) == 1:
+        return parts[0][1]
     merged = parts[0][1].new_zeros((length, *parts[0][1].shape[1:]))
-    best = [-1] * length
+    best = torch.full((length,), -1, dtype=torch.long)
     for first, rows in parts:
-        size = rows.shape[0]
-        for offset in range(size):
-            pos = first + offset
-            score = centrality(pos, first, size)
-            if score > best[pos]:
-                best[pos] = score
-                merged[pos] = rows[offset]
+        positions = torch.arange(first, first + rows.shape[0])
+        score = torch.minimum(positions - first, first + rows.shape[0] - 1 - positions)
+        better = score > best[positions]
+        merged[positions[better]] = rows[better]
+        best[positions[better]] = score[better]
     return merged
 
 
@@ -63,6 +64,8 @@ def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None =
     if probs.numel() == 0:
         return []
     top, tag_ids = probs.max(dim=-1)
+    if not bool((tag_ids != labels.index("O")).any()):
+        return []  # every subword tagged O, as in most sentences
     tags = [labels[i] for i in tag_ids.tolist()]
     if words is not None:
         tags = whole_word_tags(tags, words)
@@ -129,25 +132,22 @@ def entities_from_spans(text: str, token_spans: list[tuple[int, int]], decoded: 
     return out
 
 
-def pick_relations(pairs: list[tuple[int, int]], probs: torch.Tensor, schema: Schema,
+def pick_relations(pairs: list[tuple[int, int]], labels: list[int], scores: list[float], schema: Schema,
                    entities: list[Entity]) -> list[tuple[str, int, int, float]]:
-    """(type, head, tail, score) for pairs whose best label is not the no-relation label.
+    """(type, head, tail, score) for the pairs whose best label is not the no-relation label.
 
-    Symmetric relations are stored once with the earlier mention as head (the higher score
-    wins when both orders predict it).
+    `labels` and `scores` are each pair's best label id and its probability; the relation
+    head gives labels the schema does not allow for the pair's types the lowest logit, so
+    they never win. Symmetric relations are stored once with the earlier mention as head
+    (the higher score wins when both orders predict it).
     """
-    labels = schema.relation_labels
+    names, symmetric = schema.relation_labels, schema.symmetric_relations
     found: dict[tuple[str, int, int], float] = {}
-    if not pairs:
-        return []
-    scores, best = probs.max(dim=-1)
-    for (h, t), label_id, score in zip(pairs, best.tolist(), scores.tolist()):
+    for (h, t), label_id, score in zip(pairs, labels, scores):
         if label_id == 0:
             continue
-        name = labels[label_id]
-        if not schema.allows(name, entities[h].type, entities[t].type):
-            continue
-        if name in schema.symmetric_relations and (entities[t].start, entities[t].end) < (entities[h].start, entities[h].end):
+        name = names[label_id]
+        if name in symmetric and (entities[t].start, entities[t].end) < (entities[h].start, entities[h].end):
             h, t = t, h
         key = (name, h, t)
         found[key] = max(score, found.get(key, 0.0))

@@ -82,8 +82,13 @@ class Schema:
         """Relation names that may link a head of `head_type` to a tail of `tail_type`."""
         return [r.name for r in self.relation_types if r.allows(head_type, tail_type)]
 
+    @cached_property
+    def candidate_type_pairs(self) -> frozenset[tuple[str, str]]:
+        """(head type, tail type) pairs that at least one relation allows."""
+        return frozenset((a, b) for a in self.entity_names for b in self.entity_names if self.allowed_relations(a, b))
+
     def is_candidate_pair(self, head_type: str, tail_type: str) -> bool:
-        return bool(self.allowed_relations(head_type, tail_type))
+        return (head_type, tail_type) in self.candidate_type_pairs
 
     def color(self, entity_type: str) -> str:
         for t in self.entity_types:

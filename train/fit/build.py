@@ -58,4 +58,8 @@ def optimizer_groups(model: JointModel, config: Config) -> list[dict]:
 
 
 def make_optimizer(model: JointModel, config: Config) -> torch.optim.Optimizer:
-    return torch.optim.AdamW(optimizer_groups(model, config))
+    """AdamW; the fused kernel (one call for all parameters) where this torch build has it."""
+    try:
+        return torch.optim.AdamW(optimizer_groups(model, config), fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.AdamW(optimizer_groups(model, config))

@@ -159,19 +159,26 @@ def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Co
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-        tokens += int(batch["attention_mask"].sum())
+        tokens = tokens + batch["attention_mask"].sum()  # stays on the device: no sync per step
         if not accelerator.sync_gradients:
             continue
         state["step"] += 1
-        speed = tokens / max(time.perf_counter() - started, 1e-9)
-        bar.set_postfix(loss=f"{out.loss.item():.3f}", tok_s=f"{speed:.0f}")
-        if state["step"] % t.log_every == 0 and accelerator.is_main_process:
-            log_line(run_dir / "train_log.jsonl", {
-                "event": "step", "step": state["step"], "epoch": epoch + 1, "loss": round(out.loss.item(), 5),
-                "token_loss": round(out.token_loss.item(), 5),
-                "relation_loss": None if out.relation_loss is None else round(out.relation_loss.item(), 5),
-                "lr": [g["lr"] for g in optimizer.param_groups][:2], "tokens_per_second": round(speed, 1),
-            })
+        if state["step"] % t.log_every == 0:
+            log_progress(bar, out, optimizer, float(tokens) / max(time.perf_counter() - started, 1e-9),
+                         state["step"], epoch, run_dir, accelerator)
+
+
+def log_progress(bar, out, optimizer, speed: float, step: int, epoch: int, run_dir: Path, accelerator) -> None:
+    """Progress bar and JSON log line every `log_every` steps (reading the loss syncs the device)."""
+    loss = out.loss.item()
+    bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{speed:.0f}")
+    if accelerator.is_main_process:
+        log_line(run_dir / "train_log.jsonl", {
+            "event": "step", "step": step, "epoch": epoch + 1, "loss": round(loss, 5),
+            "token_loss": round(out.token_loss.item(), 5),
+            "relation_loss": None if out.relation_loss is None else round(out.relation_loss.item(), 5),
+            "lr": {g["name"]: g["lr"] for g in optimizer.param_groups}, "tokens_per_second": round(speed, 1),
+        })
 
 
 def record_epoch(metrics: dict | None, state: dict, epoch: int, select_metric: str, run_dir: Path,

@@ -143,11 +143,15 @@ class Predictor:
         entities[sentence.doc].extend(e for e, _ in found)
         ranges = [r for _, r in found]
         types = [e.type for e, _ in found]
-        by_window: dict[int, list] = defaultdict(list)
-        for i, j in candidate_pairs(types, self.schema):
-            window = _best_window(ranges[i], ranges[j], [(n, windows[n]) for n in numbers])
-            if window is not None:
-                by_window[window].append((i, j))
+        pairs = candidate_pairs(types, self.schema)
+        if len(numbers) == 1:
+            by_window = {numbers[0]: pairs} if pairs else {}
+        else:
+            by_window = defaultdict(list)
+            for i, j in pairs:
+                window = _best_window(ranges[i], ranges[j], [(n, windows[n]) for n in numbers])
+                if window is not None:
+                    by_window[window].append((i, j))
         return [(sentence.doc, base, window, pairs, ranges, types) for window, pairs in by_window.items()]
 
     def _score_relations(self, jobs: list[tuple], hidden: dict, windows: list[Window],
@@ -177,13 +181,13 @@ class Predictor:
         with self._autocast():
             logits = self.model.relation_logits(states, mentions, torch.tensor(heads, device=device),
                                                 torch.tensor(tails, device=device))
-        scores = logits.float().softmax(-1).cpu()
+        best_scores, best_labels = logits.float().softmax(-1).max(dim=-1)
         per_doc: dict[int, list] = defaultdict(list)
-        for (doc, base, i, j), row in zip(owners, scores):
-            per_doc[doc].append(((base + i, base + j), row))
+        for (doc, base, i, j), label, score in zip(owners, best_labels.tolist(), best_scores.tolist()):
+            per_doc[doc].append(((base + i, base + j), label, score))
         for doc, items in per_doc.items():
-            pairs = [p for p, _ in items]
-            relations[doc].extend(pick_relations(pairs, torch.stack([r for _, r in items]), self.schema, entities[doc]))
+            pairs, labels, scores = zip(*items)
+            relations[doc].extend(pick_relations(list(pairs), list(labels), list(scores), self.schema, entities[doc]))
 
 
 def _best_window(a: tuple[int, int], b: tuple[int, int], windows: list[tuple[int, Window]]) -> int | None:
