@@ -120,3 +120,21 @@ def test_length_grouped_batches_are_deterministic_and_complete():
     assert list(sampler) == first
     sampler.epoch = 1
     assert list(sampler) != first
+
+
+def test_between_states_is_the_max_over_the_positions_between_mentions():
+    from models.joint import JointModel, Mentions
+
+    torch.manual_seed(0)
+    hidden = torch.randn(3, 40, 5, requires_grad=True)
+    starts, ends = torch.tensor([1, 5, 12, 0, 9, 3, 30, 8]), torch.tensor([2, 7, 12, 1, 10, 3, 38, 9])
+    window = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2])
+    mentions = Mentions(window, starts, ends, torch.zeros(8, dtype=torch.long))
+    heads, tails = torch.tensor([0, 1, 0, 2, 3, 5, 6, 1, 7]), torch.tensor([1, 2, 2, 0, 4, 6, 5, 0, 6])
+    pooled = JointModel.between_states(None, hidden, mentions, heads, tails)
+    for row, (h, t) in enumerate(zip(heads.tolist(), tails.tolist())):
+        lo, hi = min(ends[h], ends[t]) + 1, max(starts[h], starts[t])
+        expected = hidden[window[h], lo:hi].max(dim=0).values if hi > lo else torch.zeros(5)
+        torch.testing.assert_close(pooled[row], expected)
+    pooled.sum().backward()
+    assert hidden.grad.abs().sum() > 0
