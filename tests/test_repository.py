@@ -1,0 +1,47 @@
+"""The promises the README makes about the repository itself."""
+
+import re
+
+from train.config import load_config
+from train.fit.floors import compare, load_floors
+
+from conftest import ROOT
+
+
+def readme_command(heading: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+    commands = [line.strip() for line in section.splitlines() if line.startswith("    ")]
+    assert len(commands) == 1, commands
+    return commands[0]
+
+
+def test_ci_runs_the_readme_test_command():
+    command = readme_command("Run the tests")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert command in ci.splitlines()
+
+
+def test_readme_main_command_sets_up_and_trains_the_tiny_config():
+    command = readme_command("Quick start")
+    assert command.startswith(".ci/setup && ") and "fit configs/tiny.yaml" in command
+
+
+def test_floors_file_parses_and_covers_the_ci_config():
+    config = load_config(ROOT / "configs" / "tiny.yaml")
+    floors = load_floors(ROOT / "configs" / "floors.yaml", config.name)
+    assert set(floors) == {"ner.span.micro.f1", "relations.end_to_end.micro.f1"}
+    metrics = {"ner": {"span": {"micro": {"f1": 0.9}}}, "relations": {"end_to_end": {"micro": {"f1": 0.0}}}}
+    lines = compare(metrics, floors)
+    assert [line.split()[0] for line in lines] == ["ok", "FAIL"]
+
+
+def test_no_label_list_outside_the_schema():
+    labels = ["FACTION", "LOCATION", "CONTROLS", "PRESENT_IN", "TARGETS", "SUPPORTS", "PART_OF",
+              "ALLIED_WITH", "HOSTILE_TO", "ALIAS_OF"]
+    offenders = []
+    for path in list((ROOT / "train").rglob("*.py")) + list((ROOT / "models").rglob("*.py")):
+        code = re.sub(r'"""[\s\S]*?"""', "", path.read_text(encoding="utf-8"))  # docstrings may give examples
+        code = "\n".join(line.split("#")[0] for line in code.splitlines())
+        offenders += [f"{path.relative_to(ROOT)}: {label}" for label in labels if f'"{label}"' in code or f"'{label}'" in code]
+    assert offenders == []
