@@ -145,13 +145,19 @@ class GoldPredictor:
         return [Document(i, None, gold[i].entities, []) for i in ids]
 
 
-def test_evaluate_run_directory_scores_model_and_baseline(config_path, tmp_path, monkeypatch, capsys):
+def fake_run_directory(config_path, tmp_path, monkeypatch):
+    """A run folder with only config.yaml, and a Predictor that returns the gold entities."""
     fake = types.ModuleType("train.predict.predictor")
     fake.Predictor = GoldPredictor
     monkeypatch.setitem(sys.modules, "train.predict.predictor", fake)
     run = tmp_path / "run"
     run.mkdir()
     (run / "config.yaml").write_text(config_path.read_text(encoding="utf-8"), encoding="utf-8")
+    return run
+
+
+def test_evaluate_run_directory_scores_model_and_baseline(config_path, tmp_path, monkeypatch, capsys):
+    run = fake_run_directory(config_path, tmp_path, monkeypatch)
     assert main(["evaluate", str(run), "--split", "test"]) == 0
     metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
     assert_required_keys(metrics)
@@ -166,12 +172,7 @@ def test_evaluate_run_directory_scores_model_and_baseline(config_path, tmp_path,
 
 
 def test_evaluate_run_directory_other_split_gets_its_own_files(config_path, tmp_path, monkeypatch):
-    fake = types.ModuleType("train.predict.predictor")
-    fake.Predictor = GoldPredictor
-    monkeypatch.setitem(sys.modules, "train.predict.predictor", fake)
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "config.yaml").write_text(config_path.read_text(encoding="utf-8"), encoding="utf-8")
+    run = fake_run_directory(config_path, tmp_path, monkeypatch)
     assert main(["evaluate", str(run), "--split", "train"]) == 0
     assert (run / "metrics_train.json").is_file() and (run / "report_train.html").is_file()
     assert not (run / "metrics.json").exists()

@@ -147,42 +147,45 @@ def label_windows(windows: list[Window], sentences: list[SentenceTokens], docs: 
                   schema: Schema) -> AlignmentReport:
     """Attach BIO labels, gold mentions and labelled candidate pairs to training windows."""
     report = AlignmentReport(windows=len(windows))
-    bio = schema.bio_labels
-    sentence_entities: dict[int, list] = {}
-    for number, sentence in enumerate(sentences):
-        doc = docs[sentence.doc]
-        lo, hi = (sentence.spans[0][0], sentence.spans[-1][1]) if sentence.spans else (0, 0)
-        ents = [e for e in doc.entities if lo <= e.start and e.end <= hi]
-        sentence_entities[number] = [(e, token_range(sentence.spans, e.start, e.end)) for e in ents]
-        report.entities += len(ents)
-        report.unrepresentable += sum(not is_representable(sentence.spans, e.start, e.end) for e in ents)
-    relation_labels = {i: gold_relation_labels(d, schema, report) for i, d in enumerate(docs)}
+    entities = [sentence_entities(s, docs[s.doc], report) for s in sentences]
+    relation_labels = [gold_relation_labels(d, schema, report) for d in docs]
     report.relations = sum(len(d.relations) for d in docs)
-    reached: set[tuple[int, str]] = set()
+    reached: set[tuple[int, str, str]] = set()
     for window in windows:
-        sentence = sentences[window.sentence]
-        labels = [-100] + [bio.index("O")] * window.size + [-100]
-        last = window.first + window.size - 1
-        for ent, rng in sentence_entities[window.sentence]:
-            if rng is None:
-                continue
-            a, b = max(rng[0], window.first), min(rng[1], last)
-            for pos in range(a, b + 1):
-                prefix = "B" if pos == rng[0] else "I"
-                labels[pos - window.first + 1] = bio.index(f"{prefix}-{ent.type}")
-            if window.first <= rng[0] and rng[1] <= last:
-                window.mentions.append((rng[0] - window.first + 1, rng[1] - window.first + 1,
-                                        schema.entity_names.index(ent.type)))
-                window.mention_ids.append(ent.id)
-        window.labels = labels
-        gold = relation_labels[sentence.doc]
-        window.pairs = labelled_pairs(window, schema, gold)
-        reached |= {(sentence.doc, window.mention_ids[h] + "|" + window.mention_ids[t])
-                    for h, t, label in window.pairs if label}
+        doc = sentences[window.sentence].doc
+        label_window(window, entities[window.sentence], schema)
+        window.pairs = labelled_pairs(window, schema, relation_labels[doc])
+        reached |= {(doc, window.mention_ids[h], window.mention_ids[t]) for h, t, label in window.pairs if label}
     report.split_sentences = len({w.sentence for w in windows if w.first > 0})
-    reachable = {(doc_i, f"{r.head}|{r.tail}") for doc_i, d in enumerate(docs) for r in d.relations}
-    report.relations_outside_windows = len(reachable - reached)
+    gold = {(i, r.head, r.tail) for i, d in enumerate(docs) for r in d.relations}
+    report.relations_outside_windows = len(gold - reached)
     return report
+
+
+def sentence_entities(sentence: SentenceTokens, doc: Document, report: AlignmentReport) -> list:
+    """The sentence's gold entities with their subword ranges; counts the unrepresentable ones."""
+    lo, hi = (sentence.spans[0][0], sentence.spans[-1][1]) if sentence.spans else (0, 0)
+    ents = [e for e in doc.entities if lo <= e.start and e.end <= hi]
+    report.entities += len(ents)
+    report.unrepresentable += sum(not is_representable(sentence.spans, e.start, e.end) for e in ents)
+    return [(e, token_range(sentence.spans, e.start, e.end)) for e in ents]
+
+
+def label_window(window: Window, entities: list, schema: Schema) -> None:
+    """BIO label per position, and the mentions lying wholly inside the window."""
+    bio = schema.bio_labels
+    labels = [-100] + [bio.index("O")] * window.size + [-100]
+    last = window.first + window.size - 1
+    for ent, rng in entities:
+        if rng is None:
+            continue
+        for pos in range(max(rng[0], window.first), min(rng[1], last) + 1):
+            labels[pos - window.first + 1] = bio.index(f"{'B' if pos == rng[0] else 'I'}-{ent.type}")
+        if window.first <= rng[0] and rng[1] <= last:
+            window.mentions.append((rng[0] - window.first + 1, rng[1] - window.first + 1,
+                                    schema.entity_names.index(ent.type)))
+            window.mention_ids.append(ent.id)
+    window.labels = labels
 
 
 def candidate_pairs(types: list[str], schema: Schema) -> list[tuple[int, int]]:

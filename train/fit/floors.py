@@ -61,6 +61,9 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         from .loop import fit
 
+        if not any(o.startswith("--train.output_dir=") for o in args.overrides):
+            # its own run directory: checking never replaces a run the user trained
+            config.train.output_dir = f"{config.train.output_dir.rstrip('/')}-check"
         metrics = fit(config, overwrite=True)
     from ..evaluate.report import format_table
 

@@ -184,7 +184,7 @@ def log_progress(bar, out, optimizer, speed: float, step: int, epoch: int, run_d
 def record_epoch(metrics: dict | None, state: dict, epoch: int, select_metric: str, run_dir: Path,
                  accelerator: Accelerator, say) -> bool:
     """Update the best score and patience; True when this epoch's model is the new best."""
-    value = select_value(metrics, select_metric) if metrics else -float(epoch)  # no validation: keep the last
+    value = select_value(metrics, select_metric) if metrics else float(epoch)  # no validation: keep the last
     improved = state["best"] is None or value > state["best"]
     if improved:
         state.update(best=value, best_epoch=epoch + 1, bad_epochs=0)
@@ -195,8 +195,12 @@ def record_epoch(metrics: dict | None, state: dict, epoch: int, select_metric: s
         say(f"epoch {epoch + 1}: validation entity F1 {ner:.3f}, relation F1 {rel:.3f}, "
             f"{select_metric} {value:.4f}{' (best)' if improved else ''}")
     if accelerator.is_main_process:
-        log_line(run_dir / "train_log.jsonl", {"event": "epoch", "epoch": epoch + 1, select_metric: value,
-                                               "best": state["best"], "best_epoch": state["best_epoch"]})
+        record = {"event": "epoch", "epoch": epoch + 1, "best_epoch": state["best_epoch"]}
+        if metrics:
+            record.update({select_metric: value, "best": state["best"]})
+        else:
+            record["selection"] = "no validation split: the last epoch is kept"
+        log_line(run_dir / "train_log.jsonl", record)
     return improved
 
 
