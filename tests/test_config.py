@@ -34,14 +34,14 @@ def test_overrides_apply_with_types():
 
 def test_all_problems_reported_at_once(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump({"train": {"lr": 1, "epochs": "many", "mixed_precision": "fp8"},
+    path.write_text(yaml.safe_dump({"train": {"lr": 1, "epochs": "many", "mixed_precision": "fp8", "select_metric": "f1"},
                                     "model": {"stride": 100, "max_length": 64},
                                     "data": {"splits": {"train": ["a"], "test": ["a"]}}}))
     with pytest.raises(ConfigError) as err:
         load_config(path)
     message = str(err.value)
     for expected in ("train.lr: unknown field", "train.epochs: expected int", "train.mixed_precision",
-                     "model.stride", "train and test share"):
+                     "model.stride", "train and test share", "train.select_metric"):
         assert expected in message
 
 

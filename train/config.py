@@ -184,6 +184,10 @@ def _check_values(config: Config, problems: list[str]) -> None:
     stride, length = config.model.stride, config.model.max_length
     if isinstance(stride, int) and isinstance(length, int) and not 0 <= stride < length // 2:
         problems.append(f"model.stride: must be in [0, max_length/2), got {config.model.stride}")
+    metric = config.train.select_metric
+    if isinstance(metric, str) and metric != "combined_f1" and not metric.startswith(("ner.", "relations.")):
+        problems.append(f"train.select_metric: expected combined_f1 or a metrics.json path such as "
+                        f"ner.span.micro.f1, got {metric!r}")
     splits = config.data.splits
     for a, b in (("train", "validation"), ("train", "test"), ("validation", "test")):
         shared = set(getattr(splits, a)) & set(getattr(splits, b))

@@ -97,3 +97,13 @@ def headline(metrics: dict) -> dict[str, float]:
     ner, rel = metrics["ner"], metrics["relations"]
     return {f"entities {view}": ner[view]["micro"]["f1"] for view in ("span", "seqeval", "lenient")} | \
         {f"relations {setting}": rel[setting]["micro"]["f1"] for setting in ("end_to_end", "boundaries", "gold_entities")}
+
+
+def metric_at(metrics: dict, path: str) -> float:
+    """The number at a dotted path such as `ner.span.micro.f1`; KeyError names the missing part."""
+    node = metrics
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            raise KeyError(f"no {key!r} on the way to {path!r} in the metrics")
+        node = node[key]
+    return float(node)

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..config import load_config
 from ..data.documents import load_annotations
 from ..data.schema import load_schema
+from ..evaluate.scoring import metric_at
 
 # column title -> metrics.json path (all micro F1)
 HEADLINE = {
@@ -38,12 +39,6 @@ def fold_splits(doc_ids: list[str], folds: int | None) -> list[dict[str, list[st
         held = set(test) | set(validation)
         splits.append({"train": [i for i in ids if i not in held], "validation": validation, "test": test})
     return splits
-
-
-def value_at(metrics: dict, path: str) -> float:
-    for key in path.split("."):
-        metrics = metrics[key]
-    return float(metrics)
 
 
 def summarize(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -94,8 +89,8 @@ def run_cv(args: argparse.Namespace) -> int:
     results, rows, base_rows = [], [], []
     for k, split in enumerate(folds):
         result = run_fold(args.config, args.overrides, split, out / f"fold-{k}", schema)
-        row = {name: value_at(result["model"], path) for name, path in HEADLINE.items()}
-        base = {name: value_at(result["baseline"], path) for name, path in HEADLINE.items()}
+        row = {name: metric_at(result["model"], path) for name, path in HEADLINE.items()}
+        base = {name: metric_at(result["baseline"], path) for name, path in HEADLINE.items()}
         rows.append(row)
         base_rows.append(base)
         results.append({"fold": k, "split": split, "model": row, "baseline": base})

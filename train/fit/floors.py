@@ -14,6 +14,7 @@ import yaml
 
 from ..config import load_config
 from ..data.schema import REPO_ROOT
+from ..evaluate.scoring import metric_at
 
 DEFAULT_FLOORS = REPO_ROOT / "configs" / "floors.yaml"
 
@@ -27,15 +28,6 @@ def load_floors(path: Path, name: str) -> dict[str, float]:
     if bad:
         raise ValueError(f"{path}: {name}: floors must be numbers: {bad}")
     return {k: float(v) for k, v in floors.items()}
-
-
-def metric_at(metrics: dict, path: str) -> float:
-    node = metrics
-    for key in path.split("."):
-        if not isinstance(node, dict) or key not in node:
-            raise KeyError(f"metrics.json has no {path!r}")
-        node = node[key]
-    return float(node)
 
 
 def compare(metrics: dict, floors: dict[str, float]) -> list[str]:

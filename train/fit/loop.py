@@ -30,7 +30,7 @@ from ..config import Config
 from ..data.commands import load_split_documents
 from ..data.documents import Document, write_jsonl
 from ..data.schema import Schema, load_schema
-from ..evaluate.scoring import score_documents
+from ..evaluate.scoring import metric_at, score_documents
 from ..interop.model_card import write_model_card
 from ..predict.predictor import Predictor
 from .batches import LengthGroupedBatches, collate_windows
@@ -45,13 +45,8 @@ class RunDirectoryError(ValueError):
 def select_value(metrics: dict, name: str) -> float:
     """The model-selection number: `combined_f1` or a dotted path into the metrics dict."""
     if name == "combined_f1":
-        return (metrics["ner"]["span"]["micro"]["f1"] + metrics["relations"]["end_to_end"]["micro"]["f1"]) / 2
-    node = metrics
-    for key in name.split("."):
-        if not isinstance(node, dict) or key not in node:
-            raise KeyError(f"train.select_metric={name!r}: no {key!r} in the metrics")
-        node = node[key]
-    return float(node)
+        return (metric_at(metrics, "ner.span.micro.f1") + metric_at(metrics, "relations.end_to_end.micro.f1")) / 2
+    return metric_at(metrics, name)
 
 
 def predict_split(accelerator: Accelerator, model, tokenizer, docs: list[Document], config: Config) -> list[Document]:
