@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+
+import pytest
+
 from train.config import load_config
 from train.data.documents import Document, Entity, Relation
 from train.fit.build import build_model
@@ -28,3 +32,11 @@ def tiny_config(*overrides: str):
 
 def tiny_model(schema, docs, *overrides: str):
     return build_model(tiny_config(*overrides), schema, docs)
+
+
+def accelerate_launcher() -> str:
+    """The `accelerate` command of this environment; skips the test where it is missing."""
+    found = shutil.which("accelerate", path=str(ROOT / ".venv" / "bin")) or shutil.which("accelerate")
+    if found is None:
+        pytest.skip("accelerate launcher not found")
+    return found

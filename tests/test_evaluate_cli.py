@@ -144,6 +144,9 @@ class GoldPredictor:
         gold = gold_by_id()
         return [Document(i, None, gold[i].entities, []) for i in ids]
 
+    def predict_documents(self, docs):
+        return self.predict([d.text for d in docs], [d.id for d in docs])
+
 
 def fake_run_directory(config_path, tmp_path, monkeypatch):
     """A run folder with only config.yaml, and a Predictor that returns the gold entities."""

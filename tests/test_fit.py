@@ -2,7 +2,6 @@
 two processes."""
 
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -14,7 +13,7 @@ from train.fit.checkpoint import atomic_directory
 from train.fit.loop import RunDirectoryError, fit
 
 from conftest import ROOT
-from helpers import tiny_config
+from helpers import accelerate_launcher, tiny_config
 
 FAST = ["--train.epochs=3", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
 
@@ -106,9 +105,7 @@ def test_checkpoint_write_is_atomic(tmp_path):
 
 @pytest.mark.slow
 def test_two_cpu_processes_train(tmp_path):
-    accelerate = shutil.which("accelerate", path=str(ROOT / ".venv" / "bin")) or shutil.which("accelerate")
-    if accelerate is None:
-        pytest.skip("accelerate launcher not found")
+    accelerate = accelerate_launcher()
     out = tmp_path / "ddp"
     overrides = ["--model.tiny.vocab_size=300", "--model.tiny.hidden_size=32", "--model.tiny.intermediate_size=64",
                  "--model.tiny.num_layers=1", *FAST, "--train.epochs=2", f"--train.output_dir={out}"]

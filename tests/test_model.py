@@ -97,7 +97,6 @@ def test_tiny_model_loss_falls(schema):
 def test_save_and_load_give_identical_predictions(schema, tmp_path):
     from train.fit.checkpoint import save_model
     from models.joint import JointModel
-    from transformers import AutoTokenizer
 
     doc = synthetic_document()
     model, tokenizer = tiny_model(schema, [doc])

@@ -2,7 +2,6 @@
 --resume, the Python API against the CLI, and two processes against one."""
 
 import json
-import shutil
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ from train.predict.output import partial_path
 from train.predict.predictor import Predictor
 
 from conftest import ROOT
-from helpers import TEXT, synthetic_document, tiny_model
+from helpers import TEXT, accelerate_launcher, synthetic_document, tiny_model
 
 HARD_TEXTS = {
     "diacritics": "سيطرت قوّاتُ النّظامِ على حَلَب، وقَسَدٌ في الرَّقَّة",
@@ -135,9 +134,7 @@ def test_python_api_equals_cli(run_dir, tmp_path):
 
 @pytest.mark.slow
 def test_two_processes_write_the_same_file_as_one(run_dir, tmp_path):
-    accelerate = shutil.which("accelerate", path=str(ROOT / ".venv" / "bin")) or shutil.which("accelerate")
-    if accelerate is None:
-        pytest.skip("accelerate launcher not found")
+    accelerate = accelerate_launcher()
     folder = tmp_path / "in"
     folder.mkdir()
     for i, text in enumerate(list(HARD_TEXTS.values()) * 2):

@@ -141,13 +141,13 @@ def pick_relations(pairs: list[tuple[int, int]], labels: list[int], scores: list
     they never win. Symmetric relations are stored once with the earlier mention as head
     (the higher score wins when both orders predict it).
     """
-    names, symmetric = schema.relation_labels, schema.symmetric_relations
+    names = schema.relation_labels
     found: dict[tuple[str, int, int], float] = {}
     for (h, t), label_id, score in zip(pairs, labels, scores):
         if label_id == 0:
             continue
         name = names[label_id]
-        if name in symmetric and (entities[t].start, entities[t].end) < (entities[h].start, entities[h].end):
+        if schema.stored_reversed(name, (entities[h].start, entities[h].end), (entities[t].start, entities[t].end)):
             h, t = t, h
         key = (name, h, t)
         found[key] = max(score, found.get(key, 0.0))

@@ -11,8 +11,8 @@ from datasets import disable_progress_bars
 
 from ..config import Config, load_config
 from .dataset import assign_splits, build_dataset
-from .documents import load_annotations
-from .schema import REPO_ROOT, Schema, load_schema
+from .documents import Document, load_annotations
+from .schema import REPO_ROOT, load_schema
 from .stats import format_statistics, split_statistics
 from .validate import validate_paths
 
@@ -47,16 +47,23 @@ def run_validate(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
-def load_split_documents(config: Config, schema: Schema):
+def load_split_documents(config: Config):
     """The config's documents and their split assignment (train defaults to the rest)."""
     docs = load_annotations(config.resolve(config.data.annotations))
     s = config.data.splits
     return docs, assign_splits([d.id for d in docs], s.train, s.validation, s.test)
 
 
+def documents_by_split(config: Config) -> dict[str, list[Document]]:
+    """The gold documents of each split: {"train": [...], "validation": [...], "test": [...]}."""
+    docs, splits = load_split_documents(config)
+    by_id = {d.id: d for d in docs}
+    return {split: [by_id[i] for i in ids] for split, ids in splits.items()}
+
+
 def build_from_config(config: Config):
     schema = load_schema(config.resolve(config.data.schema))
-    docs, splits = load_split_documents(config, schema)
+    docs, splits = load_split_documents(config)
     dataset, counts = build_dataset(docs, schema, splits)
     return dataset, counts, schema
 

@@ -90,6 +90,14 @@ class Schema:
     def is_candidate_pair(self, head_type: str, tail_type: str) -> bool:
         return (head_type, tail_type) in self.candidate_type_pairs
 
+    def stored_reversed(self, relation: str, head: tuple[int, int], tail: tuple[int, int]) -> bool:
+        """True when a symmetric relation has the later mention (start, end) as head.
+
+        Symmetric relations are stored once, the earlier mention first: the validator
+        requires it, imports and decoding swap such pairs into that order.
+        """
+        return relation in self.symmetric_relations and head > tail
+
     def color(self, entity_type: str) -> str:
         for t in self.entity_types:
             if t.name == entity_type:

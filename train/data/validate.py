@@ -101,7 +101,7 @@ def _check_pair(doc, schema, rel, head, tail, item, sentence_of) -> list[Problem
     if not schema.allows(rel.type, head.type, tail.type):
         allowed = schema.relation(rel.type).args
         problems.append(_err(doc, item, f"argument types {head.type}->{tail.type} not allowed for {rel.type} (allowed: {allowed})"))
-    if rel.type in schema.symmetric_relations and (head.start, head.end) > (tail.start, tail.end):
+    if schema.stored_reversed(rel.type, (head.start, head.end), (tail.start, tail.end)):
         problems.append(_err(doc, item, f"symmetric {rel.type} must have the earlier mention as head"))
     if sentence_of.get(head.id) != sentence_of.get(tail.id):
         problems.append(_err(doc, item, f"relation across sentences ({head.text!r} and {tail.text!r})"))

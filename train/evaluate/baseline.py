@@ -81,6 +81,10 @@ class StringMatchBaseline:
         """One predicted document per text (text not stored, as in a prediction file)."""
         return [self.predict_document(doc_id, text) for doc_id, text in zip(ids, texts, strict=True)]
 
+    def predict_documents(self, docs: Sequence[Document]) -> list[Document]:
+        """Predictions for documents that carry their text (e.g. a gold split)."""
+        return self.predict([d.text or "" for d in docs], [d.id for d in docs])
+
     def predict_document(self, doc_id: str, text: str) -> Document:
         """Entities T1.. in text order and, with the `pair` rule, relations R1.. within sentences."""
         entities, relations = [], []
@@ -163,7 +167,6 @@ def compare_relation_rules(train: Sequence[Document], gold: Sequence[Document], 
     """End-to-end relation micro scores of each relation rule, fitted on `train`, on `gold`."""
     from .scoring import score_documents
 
-    texts, ids = [d.text or "" for d in gold], [d.id for d in gold]
-    return {rule: score_documents(gold, StringMatchBaseline.fit(train, schema, rule).predict(texts, ids),
+    return {rule: score_documents(gold, StringMatchBaseline.fit(train, schema, rule).predict_documents(gold),
                                   schema)["relations"]["end_to_end"]["micro"]
             for rule in RELATION_RULES}

@@ -26,7 +26,7 @@ import json
 from pathlib import Path
 
 from ..config import Config, load_config
-from ..data.commands import load_split_documents
+from ..data.commands import documents_by_split
 from ..data.documents import Document, iter_jsonl, load_documents, write_jsonl
 from ..data.schema import REPO_ROOT, Schema, load_schema
 from .baseline import RELATION_RULES, StringMatchBaseline, compare_relation_rules
@@ -105,9 +105,8 @@ def evaluate_run(run_dir: Path, split: str, out: Path | None, device: str | None
     from ..predict.predictor import Predictor  # torch and the model code only on this path
 
     predictor = Predictor.from_run(run_dir, device=device, batch_size=batch_size)
-    predicted = predictor.predict([d.text or "" for d in gold], [d.id for d in gold])
-    base = StringMatchBaseline.fit(train, schema, relation_rule).predict([d.text or "" for d in gold],
-                                                                        [d.id for d in gold])
+    predicted = predictor.predict_documents(gold)
+    base = StringMatchBaseline.fit(train, schema, relation_rule).predict_documents(gold)
     out = out or run_dir
     (out / "predictions").mkdir(parents=True, exist_ok=True)
     write_jsonl(predicted, out / "predictions" / f"{split}.jsonl")
@@ -126,11 +125,10 @@ def evaluate_run(run_dir: Path, split: str, out: Path | None, device: str | None
 def split_documents(config: Config, split: str) -> tuple[Schema, list[Document], list[Document]]:
     """The schema, the split's gold documents and the training split's gold documents."""
     schema = load_schema(config.resolve(config.data.schema))
-    docs, splits = load_split_documents(config, schema)
-    by_id = {d.id: d for d in docs}
+    splits = documents_by_split(config)
     if not splits[split]:
         raise ValueError(f"the config's data.splits.{split} names no documents")
-    return schema, [by_id[i] for i in splits[split]], [by_id[i] for i in splits["train"]]
+    return schema, splits[split], splits["train"]
 
 
 def write_outputs(out: Path, suffix: str, metrics: dict, errors: list[dict], schema: Schema, title: str,
@@ -160,8 +158,7 @@ def run_baseline(args: argparse.Namespace) -> int:
     """Fit the baseline on the train split, predict `--split`, write and score the predictions."""
     config = load_config(args.config, args.overrides)
     schema, gold, train = split_documents(config, args.split)
-    predicted = StringMatchBaseline.fit(train, schema, args.relations).predict([d.text or "" for d in gold],
-                                                                               [d.id for d in gold])
+    predicted = StringMatchBaseline.fit(train, schema, args.relations).predict_documents(gold)
     out = args.out or config.resolve(config.train.output_dir) / "predictions" / f"baseline_{args.split}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_jsonl(predicted, out)

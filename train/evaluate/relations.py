@@ -22,13 +22,22 @@ cost anything, and gold repeats likewise count once.
 
 from __future__ import annotations
 
-from ..data.documents import Document
+from ..data.documents import Document, Relation
 from ..data.schema import Schema
 from .pairing import DocPair, entity_span
 from .prf import TypedCounts
 
 RelationKey = tuple[str, tuple[tuple, tuple]]
 """(relation type, (head span, tail span)); a span is (start, end, type) or (start, end)."""
+
+
+def relation_key(rel: Relation, spans: dict[str, tuple], schema: Schema, spans_only: bool = False) -> RelationKey:
+    """One relation as a comparable key; `spans` maps entity ids to `entity_span`s."""
+    head, tail = spans[rel.head], spans[rel.tail]
+    if spans_only:
+        head, tail = head[:2], tail[:2]
+    args = tuple(sorted((head, tail))) if rel.type in schema.symmetric_relations else (head, tail)
+    return (rel.type, args)
 
 
 def relation_keys(doc: Document, schema: Schema, spans_only: bool = False) -> set[RelationKey]:
@@ -40,11 +49,7 @@ def relation_keys(doc: Document, schema: Schema, spans_only: bool = False) -> se
             continue
         if rel.head not in spans or rel.tail not in spans:
             raise ValueError(f"{doc.source or doc.id}: relation {rel.id} names an unknown entity")
-        head, tail = spans[rel.head], spans[rel.tail]
-        if spans_only:
-            head, tail = head[:2], tail[:2]
-        args = tuple(sorted((head, tail))) if rel.type in schema.symmetric_relations else (head, tail)
-        keys.add((rel.type, args))
+        keys.add(relation_key(rel, spans, schema, spans_only))
     return keys
 
 

@@ -50,6 +50,7 @@ def summarize(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
 
 
 def run_fold(config_path: Path, overrides: list[str], split: dict, out_dir: Path, schema) -> dict:
+    from ..data.commands import documents_by_split
     from ..evaluate.baseline import StringMatchBaseline
     from ..evaluate.scoring import score_documents
     from .loop import fit
@@ -60,11 +61,9 @@ def run_fold(config_path: Path, overrides: list[str], split: dict, out_dir: Path
     ]
     config = load_config(config_path, fold_overrides)
     metrics = fit(config, overwrite=True, quiet=True)
-    docs = {d.id: d for d in load_annotations(config.resolve(config.data.annotations))}
-    baseline = StringMatchBaseline.fit([docs[i] for i in split["train"]], schema)
-    test_docs = [docs[i] for i in split["test"]]
-    predictions = baseline.predict([d.text or "" for d in test_docs], [d.id for d in test_docs])
-    baseline_metrics = score_documents(test_docs, predictions, schema)
+    docs = documents_by_split(config)
+    baseline = StringMatchBaseline.fit(docs["train"], schema)
+    baseline_metrics = score_documents(docs["test"], baseline.predict_documents(docs["test"]), schema)
     return {"model": metrics, "baseline": baseline_metrics}
 
 

@@ -27,7 +27,7 @@ from models.joint import JointConfig, JointModel
 
 from ..align import training_windows
 from ..config import Config
-from ..data.commands import load_split_documents
+from ..data.commands import documents_by_split
 from ..data.documents import Document, write_jsonl
 from ..data.schema import Schema, load_schema
 from ..evaluate.scoring import metric_at, score_documents
@@ -54,8 +54,8 @@ def predict_split(accelerator: Accelerator, model, tokenizer, docs: list[Documen
     share = docs[accelerator.process_index::accelerator.num_processes]
     predictor = Predictor(accelerator.unwrap_model(model), tokenizer, config.train.eval_batch_size,
                           accelerator.device, config.train.mixed_precision)
-    mine = [(i, doc) for i, doc in zip(range(accelerator.process_index, len(docs), accelerator.num_processes),
-                                       predictor.predict([d.text or "" for d in share], [d.id for d in share]))]
+    mine = list(zip(range(accelerator.process_index, len(docs), accelerator.num_processes),
+                    predictor.predict_documents(share)))
     everyone = gather_object(mine) if accelerator.num_processes > 1 else mine
     model.train()
     return [doc for _, doc in sorted(everyone, key=lambda pair: pair[0])]
@@ -95,9 +95,8 @@ def fit(config: Config, resume: bool = False, overwrite: bool = False, quiet: bo
     run_dir = prepare_run_directory(config, resume, overwrite, accelerator)
     set_seed(t.seed)
     schema = load_schema(config.resolve(config.data.schema))
-    docs, splits = load_split_documents(config, schema)
-    by_id = {d.id: d for d in docs}
-    train_docs, val_docs, test_docs = ([by_id[i] for i in splits[s]] for s in ("train", "validation", "test"))
+    splits = documents_by_split(config)
+    train_docs, val_docs, test_docs = splits["train"], splits["validation"], splits["test"]
     say(f"documents: train {len(train_docs)}, validation {len(val_docs)}, test {len(test_docs)}")
 
     state = read_trainer_state(run_dir) if resume else None

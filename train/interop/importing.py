@@ -75,7 +75,7 @@ def normalise_symmetric(doc: Document, schema: Schema) -> None:
     entities = doc.entity_map()
     for rel in doc.relations:
         head, tail = entities.get(rel.head), entities.get(rel.tail)
-        if rel.type in schema.symmetric_relations and head and tail and (head.start, head.end) > (tail.start, tail.end):
+        if head and tail and schema.stored_reversed(rel.type, (head.start, head.end), (tail.start, tail.end)):
             rel.head, rel.tail = rel.tail, rel.head
 
 

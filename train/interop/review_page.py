@@ -15,6 +15,8 @@ from html import escape
 from ..data.documents import Document, Entity, Relation
 from ..data.schema import Schema
 from ..data.text import sentence_spans
+from ..evaluate.pairing import entity_span
+from ..evaluate.relations import relation_key
 from .review_assets import CSS, SCRIPT, safe_color
 
 MISS, SPURIOUS = "miss", "spurious"
@@ -31,28 +33,22 @@ class Side:
     status: dict[str, str] = field(default_factory=dict)  # entity or relation id -> MISS / SPURIOUS
 
 
-def _entity_key(ent: Entity) -> tuple:
-    return ent.start, ent.end, ent.type
-
-
-def _relation_key(rel: Relation, entities: dict[str, Entity], schema: Schema) -> tuple | None:
-    head, tail = entities.get(rel.head), entities.get(rel.tail)
-    if head is None or tail is None:
-        return None
-    args = [_entity_key(head), _entity_key(tail)]
-    return (rel.type, *(sorted(args) if rel.type in schema.symmetric_relations else args))
+def _relation_key(rel: Relation, spans: dict[str, tuple], schema: Schema) -> tuple | None:
+    """The scorer's strict key, or None for a relation naming a missing entity."""
+    return relation_key(rel, spans, schema) if rel.head in spans and rel.tail in spans else None
 
 
 def _mark_unmatched(side: Side, other: Document, flag: str, schema: Schema) -> None:
-    other_entities = {_entity_key(e) for e in other.entities}
-    other_map = other.entity_map()
-    other_relations = {_relation_key(r, other_map, schema) for r in other.relations}
-    entities = side.doc.entity_map()
+    """Flag what the scorer would count as missed (gold side) or spurious (prediction side)."""
+    other_spans = {e.id: entity_span(e) for e in other.entities}
+    other_entities = set(other_spans.values())
+    other_relations = {_relation_key(r, other_spans, schema) for r in other.relations}
+    spans = {e.id: entity_span(e) for e in side.doc.entities}
     for ent in side.doc.entities:
-        if _entity_key(ent) not in other_entities:
+        if entity_span(ent) not in other_entities:
             side.status[ent.id] = flag
     for rel in side.doc.relations:
-        if _relation_key(rel, entities, schema) not in other_relations:
+        if _relation_key(rel, spans, schema) not in other_relations:
             side.status[rel.id] = flag
 
 

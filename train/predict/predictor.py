@@ -77,6 +77,10 @@ class Predictor:
         ids = ids if ids is not None else [str(i) for i in range(len(texts))]
         return list(self.stream(zip(ids, texts)))
 
+    def predict_documents(self, docs: list[Document]) -> list[Document]:
+        """Predictions for documents that carry their text (e.g. a gold split)."""
+        return self.predict([d.text or "" for d in docs], [d.id for d in docs])
+
     def stream(self, items: Iterable[tuple[str, str]]) -> Iterator[Document]:
         """Predict (id, text) pairs lazily, a chunk of documents at a time, in input order."""
         chunk: list[tuple[str, str]] = []
