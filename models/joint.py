@@ -1,9 +1,13 @@
-"""One encoder, two heads: BIO tags per subword and a relation label per entity pair.
+"""One encoder, two heads: BIO tags per subword and relation types per entity pair.
 
 Both heads read the same encoder pass: `encode` runs the encoder once per window, the token
 head reads every state, and the relation head reads the states of the two mentions (start
 and end subwords, plus a type embedding) and the max-pooled states between them. Relation
 scoring therefore never runs the encoder again, however many pairs a window holds.
+
+The relation head is multi-label: one sigmoid per relation type, so a pair can hold
+several relations ("X attacked and took Y": TARGETS and CONTROLS), and no relation is all
+sigmoids below the decision threshold.
 
 Labels (BIO tags, relation types, allowed argument types) come from the schema and are
 stored in the config, so a saved model carries everything it needs to decode.
@@ -31,6 +35,8 @@ class JointConfig(PretrainedConfig):
         dropout: float = 0.1,
         window_length: int = 128,
         window_stride: int = 32,
+        normalization: str = "arabert_v02",
+        gazetteer_dim: int = 0,
         initializer_range: float = 0.02,
         **kwargs,
     ):
@@ -43,6 +49,10 @@ class JointConfig(PretrainedConfig):
         self.dropout = dropout
         self.window_length = window_length
         self.window_stride = window_stride
+        self.normalization = normalization
+        """Text normalization scheme applied before tokenizing (train/data/normalize.py)."""
+        self.gazetteer_dim = gazetteer_dim
+        """Size of the embedding of gazetteer BIO tags that the token head reads (0: none)."""
         self.initializer_range = initializer_range
         if self.schema and "id2label" not in kwargs:
             bio = bio_labels(self.schema)
@@ -55,8 +65,9 @@ class JointConfig(PretrainedConfig):
         return [t["name"] for t in self.schema["entity_types"]]
 
     @property
-    def relation_labels(self) -> list[str]:
-        return [self.schema["no_relation"]] + [r["name"] for r in self.schema["relation_types"]]
+    def relation_names(self) -> list[str]:
+        """Relation types in schema order: the relation head's output columns."""
+        return [r["name"] for r in self.schema["relation_types"]]
 
     @property
     def symmetric_relations(self) -> set[str]:
@@ -72,11 +83,10 @@ def bio_labels(schema: dict) -> list[str]:
 
 
 def allowed_relation_mask(config: JointConfig) -> torch.Tensor:
-    """bool[head type, tail type, relation label]: which labels a pair of those types may take."""
-    types, labels = config.entity_types, config.relation_labels
-    mask = torch.zeros(len(types), len(types), len(labels), dtype=torch.bool, device="cpu")
-    mask[:, :, 0] = True  # the no-relation label is always possible
-    for r, spec in enumerate(config.schema["relation_types"], start=1):
+    """bool[head type, tail type, relation type]: which relations a pair of those types may hold."""
+    types, names = config.entity_types, config.relation_names
+    mask = torch.zeros(len(types), len(types), len(names), dtype=torch.bool, device="cpu")
+    for r, spec in enumerate(config.schema["relation_types"]):
         for head, tail in spec["args"]:
             mask[types.index(head), types.index(tail), r] = True
             if spec["symmetric"]:
@@ -114,9 +124,11 @@ class JointModel(PreTrainedModel):
         super().__init__(config)
         self.encoder = encoder if encoder is not None else AutoModel.from_config(config.encoder_config(), add_pooling_layer=False)
         hidden = self.encoder.config.hidden_size
-        n_types, n_relations = len(config.entity_types), len(config.relation_labels)
+        n_types, n_relations = len(config.entity_types), len(config.relation_names)
         self.dropout = nn.Dropout(config.dropout)
-        self.token_head = nn.Linear(hidden, len(config.id2label))
+        if config.gazetteer_dim:
+            self.gazetteer_embedding = nn.Embedding(len(config.id2label), config.gazetteer_dim)
+        self.token_head = nn.Linear(hidden + config.gazetteer_dim, len(config.id2label))
         self.type_embedding = nn.Embedding(n_types, config.entity_type_dim)
         mention = 2 * hidden + config.entity_type_dim
         self.relation_head = nn.Sequential(
@@ -141,8 +153,15 @@ class JointModel(PreTrainedModel):
         """The one encoder pass per window; both heads read its output."""
         return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    def token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
-        return self.token_head(self.dropout(hidden))
+    def token_logits(self, hidden: torch.Tensor, gazetteer_ids: torch.Tensor | None = None) -> torch.Tensor:
+        """float[windows, positions, BIO labels]; with a gazetteer, each position's state is
+        joined by the embedding of its gazetteer tag (all "O" when `gazetteer_ids` is None)."""
+        features = self.dropout(hidden)
+        if self.config.gazetteer_dim:
+            if gazetteer_ids is None:
+                gazetteer_ids = torch.zeros(hidden.shape[:2], dtype=torch.long, device=hidden.device)
+            features = torch.cat([features, self.gazetteer_embedding(gazetteer_ids).to(features.dtype)], dim=-1)
+        return self.token_head(features)
 
     def mention_states(self, hidden: torch.Tensor, mentions: Mentions) -> torch.Tensor:
         start = hidden[mentions.window, mentions.start]
@@ -173,31 +192,37 @@ class JointModel(PreTrainedModel):
             level += 1
         return pooled
 
+    def allowed(self, mentions: Mentions, heads: torch.Tensor, tails: torch.Tensor) -> torch.Tensor:
+        """bool[pairs, relation types]: what the schema allows for each pair's argument types."""
+        if self._allowed.device != heads.device:
+            self._allowed = self._allowed.to(heads.device)
+        return self._allowed[mentions.type[heads], mentions.type[tails]]
+
     def relation_logits(self, hidden: torch.Tensor, mentions: Mentions, heads: torch.Tensor,
                         tails: torch.Tensor) -> torch.Tensor:
-        """Logits over relation labels for pairs (heads[i] -> tails[i]) of mentions.
+        """float[pairs, relation types]: one logit per type for pairs (heads[i] -> tails[i]).
 
-        Labels the schema does not allow for the pair's argument types get the lowest logit,
-        so neither training nor decoding can choose them.
+        Types the schema does not allow for the pair's argument types get the lowest logit
+        (sigmoid 0), so decoding never chooses them; the loss leaves them out.
         """
         states = self.dropout(self.mention_states(hidden, mentions))
         context = self.dropout(self.between_states(hidden, mentions, heads, tails))
         logits = self.relation_head(torch.cat([states[heads], states[tails], context], dim=-1))
-        if self._allowed.device != logits.device:
-            self._allowed = self._allowed.to(logits.device)
-        allowed = self._allowed[mentions.type[heads], mentions.type[tails]]
-        return logits.masked_fill(~allowed, torch.finfo(logits.dtype).min)
+        return logits.masked_fill(~self.allowed(mentions, heads, tails), torch.finfo(logits.dtype).min)
 
     def forward(self, input_ids, attention_mask, labels=None, mention_window=None, mention_start=None,
                 mention_end=None, mention_type=None, pair_heads=None, pair_tails=None, pair_labels=None,
-                relation_weight: float = 1.0, **_) -> JointOutput:
+                gazetteer_ids=None, relation_weight: float = 1.0, **_) -> JointOutput:
         """Training step (or scoring with given mentions): one encoder pass feeds both heads.
 
         Mentions arrive as flat tensors (window index, first and last subword, type id) so
-        that data loaders can move them to the device like any other batch field.
+        that data loaders can move them to the device like any other batch field;
+        `pair_labels` is float[pairs, relation types] (multi-hot). The relation loss is
+        binary cross-entropy summed over the types the schema allows for each pair and
+        averaged over pairs.
         """
         hidden = self.encode(input_ids, attention_mask)
-        token_logits = self.token_logits(hidden)
+        token_logits = self.token_logits(hidden, gazetteer_ids)
         out = JointOutput(token_logits=token_logits, hidden_states=hidden)
         if pair_heads is not None and pair_heads.numel():
             mentions = Mentions(mention_window, mention_start, mention_end, mention_type)
@@ -206,7 +231,10 @@ class JointModel(PreTrainedModel):
             out.token_loss = nn.functional.cross_entropy(token_logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
             out.loss = out.token_loss
             if out.relation_logits is not None and pair_labels is not None:
-                out.relation_loss = nn.functional.cross_entropy(out.relation_logits.float(), pair_labels)
+                allowed = self.allowed(mentions, pair_heads, pair_tails)
+                per_type = nn.functional.binary_cross_entropy_with_logits(
+                    out.relation_logits.float().masked_fill(~allowed, 0.0), pair_labels.float(), reduction="none")
+                out.relation_loss = (per_type * allowed).sum() / pair_heads.numel()
                 out.loss = out.loss + relation_weight * out.relation_loss
         return out
 

@@ -11,13 +11,13 @@ import pytest
 import yaml
 
 from train.cli import main
-from train.data.documents import Document, load_annotations, load_prediction_file, write_jsonl
+from train.data.documents import Document, Relation, load_annotations, load_prediction_file, write_jsonl
 
 from conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "evaluate"
 ANNOTATIONS = FIXTURE / "annotations"
-REQUIRED = {"ner": {"span", "seqeval", "lenient"}, "relations": {"gold_entities", "end_to_end", "boundaries"}}
+REQUIRED = {"ner": {"span", "seqeval", "lenient"}, "relations": {"found_entities", "end_to_end", "boundaries"}}
 
 
 def gold_by_id() -> dict[str, Document]:
@@ -147,6 +147,14 @@ class GoldPredictor:
     def predict_documents(self, docs):
         return self.predict([d.text for d in docs], [d.id for d in docs])
 
+    def predict_relations(self, docs):
+        """Given the gold entities, HOSTILE_TO between the first two of each document."""
+        out = []
+        for d in docs:
+            rels = [Relation("R1", "HOSTILE_TO", d.entities[1].id, d.entities[0].id)] if len(d.entities) > 1 else []
+            out.append(Document(d.id, None, d.entities, rels))
+        return out
+
 
 def fake_run_directory(config_path, tmp_path, monkeypatch):
     """A run folder with only config.yaml, and a Predictor that returns the gold entities."""
@@ -166,6 +174,10 @@ def test_evaluate_run_directory_scores_model_and_baseline(config_path, tmp_path,
     assert_required_keys(metrics)
     assert metrics["ner"]["span"]["micro"]["f1"] == 1.0
     assert metrics["relations"]["end_to_end"]["micro"]["recall"] == 0.0
+    # eval_c's gold: HOSTILE_TO(T1, T2) and PRESENT_IN(T4, T5); the fake finds the first
+    # (given in reverse order, which a symmetric type allows) and misses the second
+    given = metrics["relations"]["gold_entities"]["micro"]
+    assert (given["precision"], given["recall"], given["f1"]) == (1.0, 0.5, pytest.approx(2 / 3))
     assert [d.id for d in load_prediction_file(run / "predictions" / "test.jsonl")] == ["eval_c"]
     assert (run / "predictions" / "baseline_test.jsonl").is_file()
     assert (run / "metrics_baseline_test.json").is_file()

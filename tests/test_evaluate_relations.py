@@ -41,7 +41,7 @@ def test_symmetric_relation_given_in_reverse_matches(schema):
     assert "HOSTILE_TO" in schema.symmetric_relations
     pred = Document("a", None, entities(GOLD_SPANS), relations(("HOSTILE_TO", "T6", "T5")))
     rel = score(pred, schema)
-    for setting in ("gold_entities", "end_to_end", "boundaries"):
+    for setting in ("found_entities", "end_to_end", "boundaries"):
         check(rel[setting]["per_type"]["HOSTILE_TO"], 1.0, 1.0, 1.0)
         check(rel[setting]["micro"], 1.0, 1 / 3, 0.5)
 
@@ -50,7 +50,7 @@ def test_directed_relation_given_in_reverse_is_wrong(schema):
     assert "CONTROLS" not in schema.symmetric_relations
     pred = Document("a", None, entities(GOLD_SPANS), relations(("CONTROLS", "T2", "T1")))
     rel = score(pred, schema)
-    for setting in ("gold_entities", "end_to_end", "boundaries"):
+    for setting in ("found_entities", "end_to_end", "boundaries"):
         check(rel[setting]["micro"], 0.0, 0.0, 0.0)
 
 
@@ -62,12 +62,12 @@ def test_classification_given_gold_entities(schema):
         ("SUPPORTS", "T1", "T3"), (schema.no_relation, "T1", "T5")))
     rel = score(pred, schema)
     # 2 right of 4 predicted relations, 3 gold
-    check(rel["gold_entities"]["micro"], 2 / 4, 2 / 3, 4 / 7)
+    check(rel["found_entities"]["micro"], 2 / 4, 2 / 3, 4 / 7)
     check(rel["end_to_end"]["micro"], 2 / 4, 2 / 3, 4 / 7)  # the same when entities are gold
-    check(rel["gold_entities"]["per_type"]["TARGETS"], 0.0, 0.0, 0.0)
-    check(rel["gold_entities"]["per_type"]["PRESENT_IN"], 0.0, 0.0, 0.0)
-    assert rel["gold_entities"]["per_type"]["PRESENT_IN"]["support"] == 1
-    assert schema.no_relation not in rel["gold_entities"]["per_type"]
+    check(rel["found_entities"]["per_type"]["TARGETS"], 0.0, 0.0, 0.0)
+    check(rel["found_entities"]["per_type"]["PRESENT_IN"], 0.0, 0.0, 0.0)
+    assert rel["found_entities"]["per_type"]["PRESENT_IN"]["support"] == 1
+    assert schema.no_relation not in rel["found_entities"]["per_type"]
 
 
 def test_end_to_end_boundaries_and_given_entities_differ_as_defined(schema):
@@ -86,8 +86,8 @@ def test_end_to_end_boundaries_and_given_entities_differ_as_defined(schema):
     check(rel["boundaries"]["micro"], 2 / 3, 2 / 3, 2 / 3)
     check(rel["boundaries"]["per_type"]["CONTROLS"], 1.0, 1.0, 1.0)
     # given entities: found gold entities are T1, T5, T6; only HOSTILE_TO is over them, on both sides
-    check(rel["gold_entities"]["micro"], 1.0, 1.0, 1.0)
-    assert rel["gold_entities"]["considered"] == {"gold": 1, "predicted": 1}
+    check(rel["found_entities"]["micro"], 1.0, 1.0, 1.0)
+    assert rel["found_entities"]["considered"] == {"gold": 1, "predicted": 1}
 
 
 def test_duplicate_relation_predictions_count_once(schema):

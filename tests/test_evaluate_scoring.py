@@ -87,7 +87,7 @@ def test_gold_against_itself_scores_one_everywhere(schema):
     for view in ("span", "seqeval", "lenient"):
         for block in ("micro", "macro"):
             check(metrics["ner"][view][block], 1.0, 1.0, 1.0)
-    for setting in ("gold_entities", "end_to_end", "boundaries"):
+    for setting in ("found_entities", "end_to_end", "boundaries"):
         block = metrics["relations"][setting]
         check(block["micro"], 1.0, 1.0, 1.0, 3)
         for name in ("CONTROLS", "PRESENT_IN", "HOSTILE_TO"):
@@ -98,7 +98,7 @@ def test_seed_annotations_against_themselves_score_one_with_no_errors(gold_docs,
     metrics = score_documents(gold_docs, gold_docs, schema)
     for view in ("span", "seqeval", "lenient"):
         check(metrics["ner"][view]["micro"], 1.0, 1.0, 1.0, sum(len(d.entities) for d in gold_docs))
-    for setting in ("gold_entities", "end_to_end", "boundaries"):
+    for setting in ("found_entities", "end_to_end", "boundaries"):
         check(metrics["relations"][setting]["micro"], 1.0, 1.0, 1.0)
         for row in metrics["relations"][setting]["per_type"].values():
             assert row["f1"] == (1.0 if row["support"] else 0.0)
@@ -128,7 +128,7 @@ def test_empty_document_and_empty_prediction_score_zero_with_support_zero(schema
         check(metrics["ner"][view]["macro"], 0.0, 0.0, 0.0)
         for row in metrics["ner"][view]["per_type"].values():
             check(row, 0.0, 0.0, 0.0, 0)
-    for setting in ("gold_entities", "end_to_end", "boundaries"):
+    for setting in ("found_entities", "end_to_end", "boundaries"):
         check(metrics["relations"][setting]["micro"], 0.0, 0.0, 0.0, 0)
     json.dumps(metrics)  # the training loop writes it as JSON
 

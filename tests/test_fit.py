@@ -88,6 +88,38 @@ def test_resume_continues_from_the_checkpoint(finished_run, tmp_path, monkeypatc
     assert json.loads((out / "metrics.json").read_text()) == json.loads((straight / "metrics.json").read_text())
 
 
+def test_resume_replays_from_a_sparse_checkpoint_without_frozen_weights(tmp_path, monkeypatch):
+    extra = ["--model.freeze_embeddings=true", "--train.checkpoint_every=2", "--train.epochs=4"]
+    straight = tmp_path / "straight"
+    fit(small_config(straight, *extra), quiet=True)
+    out = tmp_path / "interrupted"
+    real_epoch = loop.train_one_epoch
+
+    def crash_in_fourth_epoch(*args, **kwargs):
+        if args[7] == 3:
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_one_epoch", crash_in_fourth_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        fit(small_config(out, *extra), quiet=True)
+    # no improvement after epoch 1 with this tiny model: the last checkpoint is epoch 2's
+    assert json.loads((out / "checkpoint" / "trainer_state.json").read_text())["epoch"] == 2
+    checkpoint = load_file(out / "checkpoint" / "accelerate" / "model.safetensors")
+    assert "encoder.embeddings.word_embeddings.weight" not in checkpoint  # frozen: not checkpointed
+    assert "token_head.weight" in checkpoint
+    monkeypatch.setattr(loop, "train_one_epoch", real_epoch)
+    fit(small_config(out, *extra), resume=True, quiet=True)
+    for name in ("model/model.safetensors", "checkpoint/accelerate/model.safetensors"):
+        resumed, expected = load_file(out / name), load_file(straight / name)
+        assert resumed.keys() == expected.keys()
+        assert all(torch.equal(resumed[k], expected[k]) for k in expected), name
+    assert json.loads((out / "metrics.json").read_text()) == json.loads((straight / "metrics.json").read_text())
+    steps = [json.loads(line)["step"] for line in (out / "train_log.jsonl").read_text().splitlines()
+             if json.loads(line)["event"] == "step"]
+    assert steps == sorted(set(steps))  # replayed steps are not logged twice
+
+
 def test_checkpoint_write_is_atomic(tmp_path):
     final = tmp_path / "checkpoint"
     with atomic_directory(final) as tmp:

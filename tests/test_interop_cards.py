@@ -96,7 +96,7 @@ def test_model_card_of_a_tiny_run_with_metrics(tmp_path):
     for name in SCHEMA_YAML["relation_types"]:
         assert f"| {name} |" in card
     results = meta["model-index"][0]["results"]
-    span = next(r for r in results if r["task"]["name"].startswith("entity mentions, exact"))
+    span = next(r for r in results if r["task"]["name"].startswith("entities, strict char span"))
     assert {m["type"]: m["value"] for m in span["metrics"]} == {"precision": 0.8123, "recall": 0.7011, "f1": 0.7526}
     assert "0.812 | 0.701 | 0.753 | 26" in card          # exact-span row of the metrics table
     assert "0.250 | 0.125 | 0.167" in card               # end-to-end relations

@@ -25,7 +25,7 @@ def test_window_ranges_cover_every_token_with_the_stride():
 def test_long_sentence_is_split_not_truncated(schema):
     doc = synthetic_document()
     model, tokenizer = tiny_model(schema, [doc])
-    windows, sentences, report = training_windows([doc], tokenizer, schema, max_length=8, stride=2)
+    windows, sentences, report = training_windows([doc], tokenizer, schema, max_length=8, stride=2, normalization="arabert_v02")
     assert report.split_sentences >= 1
     for number, sentence in enumerate(sentences):
         seen = set()
@@ -38,7 +38,7 @@ def test_long_sentence_is_split_not_truncated(schema):
 
 def test_gold_spans_come_back_from_subword_labels(schema, gold_docs):
     model, tokenizer = tiny_model(schema, gold_docs)
-    windows, sentences, report = training_windows(gold_docs, tokenizer, schema, max_length=512, stride=0)
+    windows, sentences, report = training_windows(gold_docs, tokenizer, schema, max_length=512, stride=0, normalization="arabert_v02")
     assert report.windows == sum(1 for s in sentences if s.ids)  # one window per sentence at this length
     recovered, representable = set(), set()
     for w in windows:
@@ -61,8 +61,8 @@ def test_relation_head_uses_one_encoder_pass_per_window(schema):
     model, tokenizer = tiny_model(schema, [doc])
     calls = []
     model.encoder.register_forward_hook(lambda *args: calls.append(1))
-    windows, _, _ = training_windows([doc], tokenizer, schema, max_length=64, stride=8)
-    batch = collate_windows(windows, tokenizer.pad_token_id)
+    windows, _, _ = training_windows([doc], tokenizer, schema, max_length=64, stride=8, normalization="arabert_v02")
+    batch = collate_windows(windows, tokenizer.pad_token_id, len(schema.relation_names))
     assert batch["pair_heads"].numel() > 3
     model(**batch)
     assert len(calls) == 1  # one batched pass for all windows and all their pairs
@@ -71,7 +71,7 @@ def test_relation_head_uses_one_encoder_pass_per_window(schema):
     many.text = "، ".join([TEXT.split(".")[1]] * 6)  # one sentence, many mentions and pairs
     predictor = Predictor(model, tokenizer, batch_size=1)
     predictor.predict([TEXT, many.text])
-    sentences = tokenize_documents([TEXT, many.text], tokenizer)
+    sentences = tokenize_documents([TEXT, many.text], tokenizer, "arabert_v02")
     assert len(calls) == len(make_windows(sentences, tokenizer, model.config.window_length, model.config.window_stride))
 
 
@@ -80,8 +80,8 @@ def test_tiny_model_loss_falls(schema):
     doc = synthetic_document()
     config = tiny_config("--train.encoder_lr=3e-3", "--train.head_lr=3e-3")
     model, tokenizer = tiny_model(schema, [doc])
-    windows, _, _ = training_windows([doc], tokenizer, schema, max_length=64, stride=8)
-    batch = collate_windows(windows, tokenizer.pad_token_id)
+    windows, _, _ = training_windows([doc], tokenizer, schema, max_length=64, stride=8, normalization="arabert_v02")
+    batch = collate_windows(windows, tokenizer.pad_token_id, len(schema.relation_names))
     optimizer = make_optimizer(model, config)
     model.train()
     losses = []
@@ -105,7 +105,7 @@ def test_save_and_load_give_identical_predictions(schema, tmp_path):
     assert (tmp_path / "model" / "tokenizer.json").exists()
     reloaded = JointModel.from_pretrained(tmp_path / "model")
     assert reloaded.config.id2label == {i: label for i, label in enumerate(schema.bio_labels)}
-    assert reloaded.config.relation_labels == schema.relation_labels
+    assert reloaded.config.relation_names == schema.relation_names
     before = Predictor(model, tokenizer).predict([TEXT])
     after = Predictor.from_run(tmp_path, device="cpu").predict([TEXT])
     assert [d.to_dict() for d in before] == [d.to_dict() for d in after]

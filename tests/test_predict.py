@@ -58,7 +58,7 @@ def test_long_document_middle_equals_passage_alone(run_dir):
     predictor = Predictor.from_run(run_dir, device="cpu")
     words = TEXT.replace(".", "").replace("،", "").split()
     long_text = " ".join(words * 8)  # one sentence, many windows
-    sentence = tokenize_documents([long_text], predictor.tokenizer)[0]
+    sentence = tokenize_documents([long_text], predictor.tokenizer, "arabert_v02")[0]
     size, stride = predictor.model.config.window_length - 2, predictor.model.config.window_stride
     assert len(sentence.ids) > 9 * (size - stride)  # at least ten windows
     first = 4 * (size - stride)  # the fifth window

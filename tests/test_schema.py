@@ -10,7 +10,7 @@ def test_schema_has_the_issue_labels(schema):
                                           "ALLIED_WITH", "HOSTILE_TO", "ALIAS_OF"}
     assert schema.symmetric_relations == {"ALLIED_WITH", "HOSTILE_TO", "ALIAS_OF"}
     assert schema.bio_labels == ["O", "B-FACTION", "I-FACTION", "B-LOCATION", "I-LOCATION"]
-    assert schema.relation_labels[0] == "NONE"
+    assert schema.no_relation == "NONE"
 
 
 def test_argument_types(schema):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from train.data.text import normalize, sentence_spans, strip_proclitics, word_spans
+from train.data.normalize import normalize
+from train.data.text import sentence_spans, strip_proclitics, word_spans
 
 HARD_TEXTS = [
     "قوّاتُ النظـــام في «دير الزور»",

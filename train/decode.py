@@ -12,7 +12,7 @@ import torch
 
 from .data.documents import Document, Entity, Relation
 from .data.schema import Schema
-from .data.text import PROCLITICS, is_split_char
+from .data.text import MAX_PROCLITICS, PROCLITICS, is_space, is_split_char
 
 
 def centrality(position: int, first: int, size: int) -> int:
@@ -101,10 +101,21 @@ def merge_adjacent(spans: list[list]) -> list[list]:
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop spaces and punctuation a subword span may carry at its edges."""
-    while start < end and (text[start].isspace() or is_split_char(text[start])):
-        start += 1
-    while end > start and (text[end - 1].isspace() or is_split_char(text[end - 1])):
+    """Drop spaces and punctuation a subword span may carry at its edges, and a proclitic
+    cut off from the name by punctuation (و(قسد → قسد, و”هيئة → هيئة): both stay outside
+    spans in the guideline."""
+    def is_edge(char: str) -> bool:
+        return is_space(char) or is_split_char(char)
+
+    while True:
+        while start < end and is_edge(text[start]):
+            start += 1
+        cut = next((k for k in range(1, MAX_PROCLITICS + 1) if start + k < end and is_split_char(text[start + k])
+                    and all(c in PROCLITICS for c in text[start:start + k])), 0)
+        if not cut:
+            break
+        start += cut
+    while end > start and is_edge(text[end - 1]):
         end -= 1
     return start, end
 
@@ -116,7 +127,7 @@ def word_start(first: int, text: str, token_spans: list[tuple[int, int]], words:
     while start > 0 and words[start - 1] == words[first] and words[first] >= 0:
         start -= 1
     prefix = text[token_spans[start][0]:token_spans[first][0]]
-    return first if len(prefix) <= 2 and all(c in PROCLITICS for c in prefix) else start
+    return first if len(prefix) <= MAX_PROCLITICS and all(c in PROCLITICS for c in prefix) else start
 
 
 def entities_from_spans(text: str, token_spans: list[tuple[int, int]], decoded: list[tuple[int, int, str, float]],
@@ -132,26 +143,27 @@ def entities_from_spans(text: str, token_spans: list[tuple[int, int]], decoded: 
     return out
 
 
-def pick_relations(pairs: list[tuple[int, int]], labels: list[int], scores: list[float], schema: Schema,
-                   entities: list[Entity]) -> list[tuple[str, int, int, float]]:
-    """(type, head, tail, score) for the pairs whose best label is not the no-relation label.
+RELATION_THRESHOLD = 0.5
+"""A relation type is predicted for a pair when its sigmoid probability reaches this."""
 
-    `labels` and `scores` are each pair's best label id and its probability; the relation
-    head gives labels the schema does not allow for the pair's types the lowest logit, so
-    they never win. Symmetric relations are stored once with the earlier mention as head
-    (the higher score wins when both orders predict it).
+
+def pick_relations(found: list[tuple[tuple[int, int], int, float]], schema: Schema,
+                   entities: list[Entity]) -> list[tuple[str, int, int, float]]:
+    """(type, head, tail, score), sorted, from ((head, tail), relation type id, probability)
+    triples that passed the threshold; a pair may carry several types.
+
+    Symmetric relations are stored once with the earlier mention as head (the higher score
+    wins when both orders predict it).
     """
-    names = schema.relation_labels
-    found: dict[tuple[str, int, int], float] = {}
-    for (h, t), label_id, score in zip(pairs, labels, scores):
-        if label_id == 0:
-            continue
-        name = names[label_id]
+    names = schema.relation_names
+    best: dict[tuple[str, int, int], float] = {}
+    for (h, t), type_id, score in found:
+        name = names[type_id]
         if schema.stored_reversed(name, (entities[h].start, entities[h].end), (entities[t].start, entities[t].end)):
             h, t = t, h
         key = (name, h, t)
-        found[key] = max(score, found.get(key, 0.0))
-    return [(name, h, t, score) for (name, h, t), score in sorted(found.items(), key=lambda kv: kv[0][1:] + (kv[0][0],))]
+        best[key] = max(score, best.get(key, 0.0))
+    return [(name, h, t, score) for (name, h, t), score in sorted(best.items(), key=lambda kv: kv[0][1:] + (kv[0][0],))]
 
 
 def build_document(doc_id: str, entities: list[Entity], relations: list[tuple[str, int, int, float]]) -> Document:

@@ -25,6 +25,8 @@ class EntityType:
     name: str
     description: str = ""
     color: str = "#dddddd"
+    places: bool = False
+    """Place names from GeoNames (`data/places.py`) are mentions of this type."""
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,6 @@ class Schema:
         return ["O"] + [f"{p}-{t}" for t in self.entity_names for p in ("B", "I")]
 
     @cached_property
-    def relation_labels(self) -> list[str]:
-        """Relation classifier classes: the no-relation label first, then schema order."""
-        return [self.no_relation] + self.relation_names
-
-    @cached_property
     def symmetric_relations(self) -> frozenset[str]:
         return frozenset(r.name for r in self.relation_types if r.symmetric)
 
@@ -98,6 +95,11 @@ class Schema:
         """
         return relation in self.symmetric_relations and head > tail
 
+    @cached_property
+    def place_type(self) -> str | None:
+        """The entity type that GeoNames place names belong to (`places: true`), if any."""
+        return next((t.name for t in self.entity_types if t.places), None)
+
     def color(self, entity_type: str) -> str:
         for t in self.entity_types:
             if t.name == entity_type:
@@ -107,7 +109,8 @@ class Schema:
     def to_dict(self) -> dict:
         """The schema as plain data in schema order (lists, because JSON writers may sort keys)."""
         return {
-            "entity_types": [{"name": t.name, "description": t.description, "color": t.color} for t in self.entity_types],
+            "entity_types": [{"name": t.name, "description": t.description, "color": t.color, "places": t.places}
+                             for t in self.entity_types],
             "relation_types": [
                 {"name": r.name, "description": r.description, "symmetric": r.symmetric, "args": [list(a) for a in r.args]}
                 for r in self.relation_types
@@ -152,7 +155,11 @@ def _entity_types(raw: object, problems: list[str]) -> list[EntityType]:
         if not isinstance(spec, dict):
             problems.append(f"entity_types.{name}: expected a mapping")
             continue
-        types.append(EntityType(str(name), str(spec.get("description", "")).strip(), str(spec.get("color", "#dddddd"))))
+        places = spec.get("places", False)
+        if not isinstance(places, bool):
+            problems.append(f"entity_types.{name}.places: expected true or false, got {places!r}")
+        types.append(EntityType(str(name), str(spec.get("description", "")).strip(), str(spec.get("color", "#dddddd")),
+                                bool(places)))
     return types
 
 

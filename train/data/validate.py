@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .documents import Document, DocumentError, annotation_files, load_annotation_file
 from .schema import REPO_ROOT, Schema
-from .text import PROCLITICS, is_split_char, sentence_spans
+from .text import PROCLITICS, is_space, is_split_char, sentence_spans
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def check_entities(doc: Document, schema: Schema) -> list[Problem]:
 
 
 def _edge_is_bad(char: str) -> bool:
-    return char.isspace() or is_split_char(char)
+    return is_space(char) or is_split_char(char)
 
 
 def _overlaps(doc: Document) -> list[Problem]:

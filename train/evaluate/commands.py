@@ -33,7 +33,7 @@ from .baseline import RELATION_RULES, StringMatchBaseline, compare_relation_rule
 from .errors import find_errors
 from .report import format_comparison, format_table, markdown_report
 from .report_html import html_report
-from .scoring import score_documents
+from .scoring import score_documents, score_predictor
 
 SPLITS = ("train", "validation", "test")
 
@@ -104,14 +104,12 @@ def evaluate_run(run_dir: Path, split: str, out: Path | None, device: str | None
     schema, gold, train = split_documents(config, split)
     from ..predict.predictor import Predictor  # torch and the model code only on this path
 
-    predictor = Predictor.from_run(run_dir, device=device, batch_size=batch_size)
-    predicted = predictor.predict_documents(gold)
-    base = StringMatchBaseline.fit(train, schema, relation_rule).predict_documents(gold)
+    metrics, predicted = score_predictor(Predictor.from_run(run_dir, device=device, batch_size=batch_size), gold, schema)
+    base_metrics, base = score_predictor(StringMatchBaseline.fit(train, schema, relation_rule), gold, schema)
     out = out or run_dir
     (out / "predictions").mkdir(parents=True, exist_ok=True)
     write_jsonl(predicted, out / "predictions" / f"{split}.jsonl")
     write_jsonl(base, out / "predictions" / f"baseline_{split}.jsonl")
-    metrics, base_metrics = score_documents(gold, predicted, schema), score_documents(gold, base, schema)
     _write_json(out / f"metrics_baseline_{split}.json", base_metrics)
     suffix = "" if split == "test" else f"_{split}"
     title = f"{run_dir.name}: {split} split ({', '.join(d.id for d in gold)})"

@@ -1,19 +1,20 @@
-"""Relation scores in three settings, micro and per relation type.
+"""Relation scores of end-to-end predictions, micro and per relation type.
 
 A relation is compared as a key `(type, (head, tail))` whose arguments are entity spans:
 
-- `end_to_end` (strict): the type is right and both arguments match gold entities exactly
-  in start, end and entity type.
-- `boundaries`: the type is right and both arguments match in start and end; entity
-  types are ignored.
-- `gold_entities`: relation classification given the entities. Only predicted relations
-  whose two arguments are gold entities (exact span and type) are counted, and only gold
-  relations whose two arguments were both predicted. For predictions made with the gold
-  entities as input this is plain classification given gold entities; for end-to-end
-  predictions it is classification among correctly found entities, entity errors left out.
+- `end_to_end` (strict; "Rel+" in SpERT and PURE): the type is right and both arguments
+  match gold entities exactly in start, end and entity type.
+- `boundaries` ("Rel"): the type is right and both arguments match in start and end;
+  entity types are ignored.
+- `found_entities`: a diagnostic. Only predicted relations whose two arguments are gold
+  entities (exact span and type) are counted, and only gold relations whose two arguments
+  were both predicted: relation classification among the correctly found entities, entity
+  errors left out. Its `support` counts the gold relations considered, and its
+  `considered` entry gives both sides.
 
-The `support` of `gold_entities` counts the gold relations considered, and its
-`considered` entry gives both sides. In every setting: the no-relation label of the schema is dropped from both sides; a
+The standard "given gold entities" setting (every pair of gold mentions classified, as
+PURE and SpERT report it) needs a second prediction made with the gold entities as input;
+`scoring.score_documents` scores it with `end_to_end` and reports it as `gold_entities`. In every setting: the no-relation label of the schema is dropped from both sides; a
 relation type the schema marks symmetric is compared without regard to argument order
 (a directed one given in reverse is wrong); a relation predicted twice (same type and
 arguments, in any order for a symmetric type) counts once, so repeats neither earn nor
@@ -54,7 +55,7 @@ def relation_keys(doc: Document, schema: Schema, spans_only: bool = False) -> se
 
 
 def relation_scores(pairs: list[DocPair], schema: Schema) -> dict:
-    """`{"gold_entities", "end_to_end", "boundaries"}`, each `{"micro", "macro", "per_type"}`."""
+    """`{"end_to_end", "boundaries", "found_entities"}`, each `{"micro", "macro", "per_type"}`."""
     strict, loose, given = TypedCounts(), TypedCounts(), TypedCounts()
     considered = {"gold": 0, "predicted": 0}
     for pair in pairs:
@@ -66,8 +67,8 @@ def relation_scores(pairs: list[DocPair], schema: Schema) -> dict:
         considered["gold"] += len(gold_given)
         considered["predicted"] += len(pred_given)
     names = schema.relation_names
-    return {"gold_entities": {**given.block(names), "considered": considered},
-            "end_to_end": strict.block(names), "boundaries": loose.block(names)}
+    return {"end_to_end": strict.block(names), "boundaries": loose.block(names),
+            "found_entities": {**given.block(names), "considered": considered}}
 
 
 def _given_gold_entities(pair: DocPair, gold: set[RelationKey], pred: set[RelationKey]) -> tuple[set, set]:

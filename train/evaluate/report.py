@@ -6,21 +6,15 @@ from the schema), never from a list in this file.
 
 from __future__ import annotations
 
-from .scoring import headline
+from .scoring import headline, present_blocks
 
-ENTITY_VIEWS = {"span": "entities, strict char span", "seqeval": "entities, seqeval (words, strict IOB2)",
-                "lenient": "entities, lenient (same type, overlap)"}
-RELATION_SETTINGS = {"end_to_end": "relations, end to end (strict)",
-                     "boundaries": "relations, argument spans only (entity types ignored)",
-                     "gold_entities": "relations, given gold entities"}
-DETAILED = ("span", "end_to_end")
+DETAILED = ("ner.span", "relations.end_to_end")
 """Blocks shown per type in the text table; the others show micro and macro only."""
 
 
 def blocks(metrics: dict) -> list[tuple[str, str, dict]]:
-    """(key, title, block) of every entity view and relation setting, in report order."""
-    return [(k, t, metrics["ner"][k]) for k, t in ENTITY_VIEWS.items()] + \
-        [(k, t, metrics["relations"][k]) for k, t in RELATION_SETTINGS.items()]
+    """(path, title, block) of every metric block the metrics hold, in report order."""
+    return [(block.path, block.title, found) for block, found in present_blocks(metrics)]
 
 
 def block_rows(block: dict, skip_empty: bool = False) -> list[tuple[str, dict]]:
@@ -55,11 +49,13 @@ def format_table(metrics: dict, per_type: tuple[str, ...] = DETAILED) -> str:
     return "\n".join(lines)
 
 
-def comparison_rows(model: dict, baseline: dict) -> list[tuple[str, float, float]]:
-    """(figure, model, baseline): headline micro F1s, then strict span F1 per entity type and
-    end-to-end F1 per relation type."""
+def comparison_rows(model: dict, baseline: dict, detailed: bool = True) -> list[tuple[str, float, float]]:
+    """(figure, model, baseline): headline micro F1s, then (`detailed`) strict span F1 per entity
+    type and end-to-end F1 per relation type."""
     base_headline = headline(baseline)
-    rows = [(name, value, base_headline[name]) for name, value in headline(model).items()]
+    rows = [(name, value, base_headline[name]) for name, value in headline(model).items() if name in base_headline]
+    if not detailed:
+        return rows
     for section, key, label in (("ner", "span", "entity span F1"), ("relations", "end_to_end", "relation F1")):
         model_types, base_types = model[section][key]["per_type"], baseline[section][key]["per_type"]
         for name, row in model_types.items():
@@ -69,9 +65,9 @@ def comparison_rows(model: dict, baseline: dict) -> list[tuple[str, float, float
     return rows
 
 
-def format_comparison(model: dict, baseline: dict) -> str:
+def format_comparison(model: dict, baseline: dict, detailed: bool = True) -> str:
     """Model and baseline side by side, as a text table."""
-    rows = comparison_rows(model, baseline)
+    rows = comparison_rows(model, baseline, detailed)
     width = max(len(name) for name, _, _ in rows) + 2
     lines = [f"{'':<{width}}{'model':>8}{'baseline':>10}{'diff':>8}"]
     lines += [f"{name:<{width}}{m:>8.3f}{b:>10.3f}{m - b:>+8.3f}" for name, m, b in rows]

@@ -4,7 +4,8 @@ Pure functions; every label comes from the schema. The result (JSON-serialisable
 
     {"ner": {"span":    {"micro": {...}, "macro": {...}, "per_type": {TYPE: {...}}},
              "seqeval": {same}, "lenient": {same}, "confusion": {...}},
-     "relations": {"gold_entities": {...}, "end_to_end": {...}, "boundaries": {...}},
+     "relations": {"end_to_end": {...}, "boundaries": {...}, "found_entities": {...},
+                   "gold_entities": {...}},
      "counts": {...}}
 
 where each `micro`/`per_type` entry holds "precision", "recall", "f1" and "support" (the
@@ -17,7 +18,9 @@ Entities (one item = a distinct (start, end, type) in a document):
 - `lenient`: same type and at least one shared character; each gold and each prediction
   is matched at most once (greedy, largest overlap first, see `matching`).
 - `confusion`: gold type against predicted type over aligned spans (see `errors`).
-Relations: see `relations` for the three settings.
+Relations: see `relations` for the settings of end-to-end predictions; `gold_entities` is
+present when a second prediction, made with the gold entities as input, is passed in
+(`given_entities`): the standard setting of PURE and SpERT, scored strictly.
 
 Conventions and edge cases:
 - P = correct / predicted, R = correct / gold, F1 their harmonic mean; each is 0.0 when
@@ -38,7 +41,8 @@ Conventions and edge cases:
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Protocol, Sequence
 
 from ..data.documents import Document
 from ..data.schema import Schema
@@ -50,12 +54,61 @@ from .relations import relation_keys, relation_scores
 from .words import seqeval_block, sentence_tags
 
 
-def score_documents(gold: Sequence[Document], predicted: Sequence[Document], schema: Schema) -> dict:
-    """All entity and relation metrics of `predicted` against every document in `gold`."""
+@dataclass(frozen=True)
+class MetricBlock:
+    """One block of metrics.json: a dotted path, what it measures and a short column name."""
+
+    path: str
+    title: str
+    column: str
+
+
+METRIC_BLOCKS = (
+    MetricBlock("ner.span", "entities, strict char span", "ent span"),
+    MetricBlock("ner.seqeval", "entities, seqeval (words, strict IOB2)", "ent seqeval"),
+    MetricBlock("ner.lenient", "entities, lenient (same type, overlap)", "ent lenient"),
+    MetricBlock("relations.gold_entities", "relations, given gold entities (every gold pair)", "rel gold-ent"),
+    MetricBlock("relations.end_to_end", "relations, end to end (strict)", "rel e2e"),
+    MetricBlock("relations.boundaries", "relations, argument spans only (entity types ignored)", "rel bound"),
+    MetricBlock("relations.found_entities", "relations, among correctly found entities", "rel found-ent"),
+)
+"""Every block a report, the model card and cross-validation show, in that order."""
+
+
+def present_blocks(metrics: dict) -> list[tuple[MetricBlock, dict]]:
+    """(block, its dict) for each of METRIC_BLOCKS that `metrics` holds."""
+    found = []
+    for block in METRIC_BLOCKS:
+        section, key = block.path.split(".")
+        if isinstance(metrics.get(section, {}).get(key), dict):
+            found.append((block, metrics[section][key]))
+    return found
+
+
+class Predicts(Protocol):
+    """What `score_predictor` needs: the model's `Predictor` or the string-match baseline."""
+
+    def predict_documents(self, docs: Sequence[Document]) -> list[Document]: ...
+
+    def predict_relations(self, docs: Sequence[Document]) -> list[Document]: ...
+
+
+def score_documents(gold: Sequence[Document], predicted: Sequence[Document], schema: Schema,
+                    given_entities: Sequence[Document] | None = None) -> dict:
+    """All entity and relation metrics of `predicted` against every document in `gold`;
+    `given_entities`, predictions made with the gold entities as input, adds `gold_entities`."""
     pairs = pair_documents(gold, predicted)
     ner, word_counts = entity_scores(pairs, schema)
-    return {"ner": ner, "relations": relation_scores(pairs, schema), "counts": {**document_counts(pairs, schema),
-                                                                                 **word_counts}}
+    relations = relation_scores(pairs, schema)
+    if given_entities is not None:
+        relations["gold_entities"] = relation_scores(pair_documents(gold, given_entities), schema)["end_to_end"]
+    return {"ner": ner, "relations": relations, "counts": {**document_counts(pairs, schema), **word_counts}}
+
+
+def score_predictor(predictor: Predicts, gold: Sequence[Document], schema: Schema) -> tuple[dict, list[Document]]:
+    """(metrics, end-to-end predictions) of a predictor on gold documents, both relation settings."""
+    predicted = predictor.predict_documents(gold)
+    return score_documents(gold, predicted, schema, predictor.predict_relations(gold)), predicted
 
 
 def entity_scores(pairs: list[DocPair], schema: Schema) -> tuple[dict, dict]:
@@ -93,10 +146,8 @@ def document_counts(pairs: list[DocPair], schema: Schema) -> dict:
 
 
 def headline(metrics: dict) -> dict[str, float]:
-    """The few numbers worth a glance: micro F1 of each entity view and relation setting."""
-    ner, rel = metrics["ner"], metrics["relations"]
-    return {f"entities {view}": ner[view]["micro"]["f1"] for view in ("span", "seqeval", "lenient")} | \
-        {f"relations {setting}": rel[setting]["micro"]["f1"] for setting in ("end_to_end", "boundaries", "gold_entities")}
+    """The few numbers worth a glance: micro F1 of each block present, by title."""
+    return {block.title: found["micro"]["f1"] for block, found in present_blocks(metrics)}
 
 
 def metric_at(metrics: dict, path: str) -> float:

@@ -37,8 +37,11 @@ class LengthGroupedBatches:
         return -(-len(self.lengths) // self.batch_size)
 
 
-def collate_windows(windows: list[Window], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad a list of labelled windows into model inputs; mentions and pairs are flattened."""
+def collate_windows(windows: list[Window], pad_id: int, relation_types: int) -> dict[str, torch.Tensor]:
+    """Pad a list of labelled windows into model inputs; mentions and pairs are flattened.
+
+    `pair_labels` is float[pairs, relation_types]: 1.0 for each gold relation type of a pair.
+    """
     width = max(len(w.input_ids) for w in windows)
     ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(windows), width), dtype=torch.long)
@@ -55,14 +58,27 @@ def collate_windows(windows: list[Window], pad_id: int) -> dict[str, torch.Tenso
             m_start.append(start)
             m_end.append(end)
             m_type.append(etype)
-        for head, tail, label in window.pairs:
+        for head, tail, types in window.pairs:
             heads.append(offset + head)
             tails.append(offset + tail)
-            pair_labels.append(label)
+            pair_labels.append(types)
     as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
-    return {
+    extra = {}
+    if windows[0].gazetteer_ids is not None:
+        extra["gazetteer_ids"] = torch.zeros((len(windows), width), dtype=torch.long)
+        for row, window in enumerate(windows):
+            extra["gazetteer_ids"][row, :len(window.gazetteer_ids)] = torch.tensor(window.gazetteer_ids)
+    return extra | {
         "input_ids": ids, "attention_mask": mask, "labels": labels,
         "mention_window": as_long(m_window), "mention_start": as_long(m_start),
         "mention_end": as_long(m_end), "mention_type": as_long(m_type),
-        "pair_heads": as_long(heads), "pair_tails": as_long(tails), "pair_labels": as_long(pair_labels),
+        "pair_heads": as_long(heads), "pair_tails": as_long(tails), "pair_labels": multi_hot(pair_labels, relation_types),
     }
+
+
+def multi_hot(label_sets: list[tuple[int, ...]], size: int) -> torch.Tensor:
+    """float[len(label_sets), size] with 1.0 at each listed id."""
+    out = torch.zeros((len(label_sets), size))
+    for row, ids in enumerate(label_sets):
+        out[row, list(ids)] = 1.0
+    return out

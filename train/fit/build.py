@@ -4,30 +4,62 @@ from __future__ import annotations
 
 import torch
 
-from models.encoders import TINY, pretrained_encoder, tiny_encoder, train_wordpiece
+from models.encoders import TINY, normalization_for, pretrained_encoder, tiny_encoder, train_wordpiece, with_proclitic_split
 from models.joint import JointModel
 
 from ..config import Config
 from ..data.documents import Document
+from ..data.gazetteer import Gazetteer
+from ..data.normalize import normalize
+from ..data.places import arabic_place_names
 from ..data.schema import Schema
-from ..data.text import PROCLITICS, normalize, sentence_spans
+from ..data.text import PROCLITICS, sentence_spans
 
 
 def build_tokenizer_and_encoder(config: Config, train_docs: list[Document]):
     """The encoder and tokenizer the config asks for (tiny: trained here on the training texts)."""
     m = config.model
+    proclitics = "".join(PROCLITICS) if m.split_proclitics else ""
     if m.encoder != TINY:
         encoder, tokenizer = pretrained_encoder(m.encoder)
         limit = encoder.config.max_position_embeddings
         if m.max_length > limit:
             raise ValueError(f"model.max_length={m.max_length} exceeds {m.encoder}'s {limit} positions")
-        return encoder, tokenizer
-    texts = [normalize(d.text[s:e]).text for d in train_docs for s, e in sentence_spans(d.text or "")]
-    tokenizer = train_wordpiece(texts, m.tiny.vocab_size, m.tiny.min_frequency,
-                                "".join(PROCLITICS) if m.tiny.split_proclitics else "")
+        return freeze(encoder, config), with_proclitic_split(tokenizer, proclitics) if proclitics else tokenizer
+    scheme = "arabert_v02" if m.normalization == "auto" else m.normalization
+    texts = [normalize(d.text[s:e], scheme).text for d in train_docs for s, e in sentence_spans(d.text or "")]
+    tokenizer = train_wordpiece(texts, m.tiny.vocab_size, m.tiny.min_frequency, proclitics)
     encoder = tiny_encoder(len(tokenizer), m.tiny.hidden_size, m.tiny.num_layers, m.tiny.num_heads,
                            m.tiny.intermediate_size, m.max_length)
-    return encoder, tokenizer
+    return freeze(encoder, config), tokenizer
+
+
+def freeze(encoder, config: Config):
+    """The encoder with its word embeddings frozen when `model.freeze_embeddings` asks for it."""
+    if config.model.freeze_embeddings:
+        encoder.get_input_embeddings().weight.requires_grad_(False)
+    return encoder
+
+
+def build_gazetteers(config: Config, schema: Schema,
+                     train_docs: list[Document]) -> tuple[Gazetteer | None, list[Gazetteer] | None]:
+    """(the gazetteer for inference, one per training document), or (None, None) when off.
+
+    A training document is tagged with the names of the *other* training documents (and the
+    place names): tagged with its own, every gold mention would be in the list, and the model
+    would learn to trust the list more than it deserves on new text.
+    """
+    m = config.model
+    if not m.gazetteer_dim:
+        return None, None
+    places = Gazetteer()
+    if m.gazetteer_places:
+        if schema.place_type is None:
+            raise ValueError("model.gazetteer_places: no entity type in the schema has `places: true`")
+        places = Gazetteer.from_names(arabic_place_names(), schema.place_type)
+    full = Gazetteer.from_documents(train_docs, schema).merged(places)
+    per_doc = [Gazetteer.from_documents([o for o in train_docs if o is not d], schema).merged(places) for d in train_docs]
+    return full, per_doc
 
 
 def build_model(config: Config, schema: Schema, train_docs: list[Document]):
@@ -36,6 +68,8 @@ def build_model(config: Config, schema: Schema, train_docs: list[Document]):
     model = JointModel.from_encoder(
         encoder, schema=schema.to_dict(), entity_type_dim=m.entity_type_dim, relation_hidden=m.relation_hidden,
         dropout=m.dropout, window_length=m.max_length, window_stride=m.stride,
+        normalization=normalization_for(tokenizer) if m.normalization == "auto" else m.normalization,
+        gazetteer_dim=m.gazetteer_dim,
     )
     return model, tokenizer
 

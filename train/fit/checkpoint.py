@@ -43,11 +43,14 @@ def atomic_directory(final: Path):
     swap_into_place(tmp, final)
 
 
-def save_model(model, tokenizer, path: Path) -> None:
-    """`save_pretrained` of model (safetensors, config with id2label and schema) and tokenizer."""
+def save_model(model, tokenizer, path: Path, gazetteer=None) -> None:
+    """`save_pretrained` of model (safetensors, config with id2label and schema) and tokenizer,
+    and the gazetteer the model reads (`gazetteer.json`) when it has one."""
     with atomic_directory(path) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
+        if gazetteer is not None:
+            gazetteer.save(tmp / "gazetteer.json")
 
 
 def save_checkpoint(accelerator, model, tokenizer, state: dict, run_dir: Path) -> None:
@@ -69,6 +72,38 @@ def save_checkpoint(accelerator, model, tokenizer, state: dict, run_dir: Path) -
         (tmp / TRAINER_STATE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
         swap_into_place(tmp, final)
     accelerator.wait_for_everyone()
+
+
+def drop_frozen_weights(models, weights: list[dict], _output_dir) -> None:
+    """accelerate save-state hook: checkpoints leave out parameters that are not trained.
+
+    Frozen weights (a pretrained word embedding, `model.freeze_embeddings`) never change, so
+    `--resume` reads them from the run's `model/` folder; the checkpoint keeps what training
+    changes (trainable weights, optimizer, scheduler, RNG states).
+    """
+    for model, state in zip(models, weights):
+        for name, param in model.named_parameters():
+            if not param.requires_grad:
+                state.pop(name, None)
+
+
+def checkpoint_due(state: dict, improved: bool, every: int, last: bool) -> bool:
+    """Write a resume checkpoint after an improving epoch, every `every` epochs, and at the end."""
+    return improved or last or state["epoch"] % every == 0
+
+
+def truncate_log(path: Path, step: int, epoch: int) -> None:
+    """Drop log records past a checkpoint's step and epoch: a resumed run writes them again."""
+    if not path.exists():
+        return
+    keep = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if (record.get("event") == "step" and record["step"] > step) or (
+                record.get("event") == "epoch" and record["epoch"] > epoch):
+            continue
+        keep.append(line)
+    path.write_text("".join(f"{line}\n" for line in keep), encoding="utf-8")
 
 
 def read_trainer_state(run_dir: Path) -> dict | None:

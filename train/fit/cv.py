@@ -17,16 +17,10 @@ from pathlib import Path
 from ..config import load_config
 from ..data.documents import load_annotations
 from ..data.schema import load_schema
-from ..evaluate.scoring import metric_at
+from ..evaluate.scoring import METRIC_BLOCKS, metric_at
 
 # column title -> metrics.json path (all micro F1)
-HEADLINE = {
-    "ent span": "ner.span.micro.f1",
-    "ent seqeval": "ner.seqeval.micro.f1",
-    "ent lenient": "ner.lenient.micro.f1",
-    "rel gold-ent": "relations.gold_entities.micro.f1",
-    "rel e2e": "relations.end_to_end.micro.f1",
-}
+HEADLINE = {block.column: f"{block.path}.micro.f1" for block in METRIC_BLOCKS[:5]}
 
 
 def fold_splits(doc_ids: list[str], folds: int | None) -> list[dict[str, list[str]]]:
@@ -52,7 +46,7 @@ def summarize(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
 def run_fold(config_path: Path, overrides: list[str], split: dict, out_dir: Path, schema) -> dict:
     from ..data.commands import documents_by_split
     from ..evaluate.baseline import StringMatchBaseline
-    from ..evaluate.scoring import score_documents
+    from ..evaluate.scoring import score_predictor
     from .loop import fit
 
     fold_overrides = overrides + [
@@ -62,8 +56,7 @@ def run_fold(config_path: Path, overrides: list[str], split: dict, out_dir: Path
     config = load_config(config_path, fold_overrides)
     metrics = fit(config, overwrite=True, quiet=True)
     docs = documents_by_split(config)
-    baseline = StringMatchBaseline.fit(docs["train"], schema)
-    baseline_metrics = score_documents(docs["test"], baseline.predict_documents(docs["test"]), schema)
+    baseline_metrics, _ = score_predictor(StringMatchBaseline.fit(docs["train"], schema), docs["test"], schema)
     return {"model": metrics, "baseline": baseline_metrics}
 
 

@@ -23,19 +23,22 @@ from tqdm.auto import tqdm
 from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 from transformers.utils import logging as hf_logging
 
-from models.joint import JointConfig, JointModel
+from models.joint import JointModel
 
 from ..align import training_windows
 from ..config import Config
 from ..data.commands import documents_by_split
 from ..data.documents import Document, write_jsonl
 from ..data.schema import Schema, load_schema
-from ..evaluate.scoring import metric_at, score_documents
+from ..evaluate.baseline import StringMatchBaseline
+from ..evaluate.report import format_comparison
+from ..evaluate.scoring import metric_at, score_documents, score_predictor
 from ..interop.model_card import write_model_card
 from ..predict.predictor import Predictor
 from .batches import LengthGroupedBatches, collate_windows
-from .build import build_model, make_optimizer
-from .checkpoint import BEST_MODEL, CHECKPOINT, read_trainer_state, save_checkpoint, save_model
+from .build import build_gazetteers, build_model, freeze, make_optimizer
+from .checkpoint import (BEST_MODEL, CHECKPOINT, checkpoint_due, drop_frozen_weights, read_trainer_state,
+                         save_checkpoint, save_model, truncate_log)
 
 
 class RunDirectoryError(ValueError):
@@ -49,16 +52,29 @@ def select_value(metrics: dict, name: str) -> float:
     return metric_at(metrics, name)
 
 
-def predict_split(accelerator: Accelerator, model, tokenizer, docs: list[Document], config: Config) -> list[Document]:
-    """Predict documents with every process taking a share; all processes get all predictions."""
+def predict_split(accelerator: Accelerator, predictor: Predictor,
+                  docs: list[Document]) -> tuple[list[Document], list[Document]]:
+    """End-to-end predictions and relations given the gold entities, with every process
+    taking a share of the documents; all processes get all predictions."""
     share = docs[accelerator.process_index::accelerator.num_processes]
-    predictor = Predictor(accelerator.unwrap_model(model), tokenizer, config.train.eval_batch_size,
-                          accelerator.device, config.train.mixed_precision)
     mine = list(zip(range(accelerator.process_index, len(docs), accelerator.num_processes),
-                    predictor.predict_documents(share)))
+                    zip(predictor.predict_documents(share), predictor.predict_relations(share))))
     everyone = gather_object(mine) if accelerator.num_processes > 1 else mine
-    model.train()
-    return [doc for _, doc in sorted(everyone, key=lambda pair: pair[0])]
+    ordered = [pair for _, pair in sorted(everyone, key=lambda item: item[0])]
+    return [p for p, _ in ordered], [g for _, g in ordered]
+
+
+def score_split(accelerator: Accelerator, predictor: Predictor, docs: list[Document],
+                schema: Schema) -> tuple[dict, list[Document]]:
+    """(metrics with both relation settings, end-to-end predictions) of `docs`."""
+    predicted, given = predict_split(accelerator, predictor, docs)
+    return score_documents(docs, predicted, schema, given), predicted
+
+
+def make_predictor(accelerator: Accelerator, model, tokenizer, config: Config, gazetteer) -> Predictor:
+    """A predictor around the (unwrapped) model being trained or selected."""
+    return Predictor(accelerator.unwrap_model(model), tokenizer, config.train.eval_batch_size, accelerator.device,
+                     config.train.mixed_precision, gazetteer=gazetteer)
 
 
 def log_line(path: Path, record: dict) -> None:
@@ -80,9 +96,12 @@ def prepare_run_directory(config: Config, resume: bool, overwrite: bool, acceler
     return run_dir
 
 
-def load_for_resume(run_dir: Path):
+def load_for_resume(run_dir: Path, config: Config):
+    """The model to resume: the saved best model (which holds any frozen weights), whose
+    trained weights the checkpoint then replaces."""
     tokenizer = AutoTokenizer.from_pretrained(run_dir / CHECKPOINT / "tokenizer")
-    model = JointModel(JointConfig.from_pretrained(run_dir / CHECKPOINT / "model_config"))
+    model = JointModel.from_pretrained(run_dir / BEST_MODEL)
+    freeze(model.encoder, config)
     return model, tokenizer
 
 
@@ -100,20 +119,26 @@ def fit(config: Config, resume: bool = False, overwrite: bool = False, quiet: bo
     say(f"documents: train {len(train_docs)}, validation {len(val_docs)}, test {len(test_docs)}")
 
     state = read_trainer_state(run_dir) if resume else None
-    model, tokenizer = load_for_resume(run_dir) if state else build_model(config, schema, train_docs)
-    windows, _, alignment = training_windows(train_docs, tokenizer, schema, config.model.max_length, config.model.stride)
+    model, tokenizer = load_for_resume(run_dir, config) if state else build_model(config, schema, train_docs)
+    gazetteer, train_gazetteers = build_gazetteers(config, schema, train_docs)
+    windows, _, alignment = training_windows(train_docs, tokenizer, schema, config.model.max_length, config.model.stride,
+                                             accelerator.unwrap_model(model).config.normalization, train_gazetteers)
     say(f"alignment: {alignment.summary()}")
     if not windows:
         raise ValueError("no training windows: the train split has no text")
 
     sampler = LengthGroupedBatches([len(w.input_ids) for w in windows], t.batch_size, t.seed)
-    loader = DataLoader(windows, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=tokenizer.pad_token_id))
+    loader = DataLoader(windows, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=tokenizer.pad_token_id,
+                                                                        relation_types=len(schema.relation_names)))
     optimizer = make_optimizer(model, config)
     total_steps = math.ceil(len(sampler) / t.grad_accum) * t.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(t.warmup_ratio * total_steps), total_steps)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    accelerator.register_save_state_pre_hook(drop_frozen_weights)
     if state:
-        accelerator.load_state(str(run_dir / CHECKPOINT / "accelerate"))
+        accelerator.load_state(str(run_dir / CHECKPOINT / "accelerate"), strict=False)
+        if accelerator.is_main_process:
+            truncate_log(run_dir / "train_log.jsonl", state["step"], state["epoch"])
     else:
         state = {"epoch": 0, "step": 0, "best": None, "best_epoch": None, "bad_epochs": 0}
     if accelerator.is_main_process:
@@ -124,17 +149,20 @@ def fit(config: Config, resume: bool = False, overwrite: bool = False, quiet: bo
     for epoch in range(state["epoch"], t.epochs):
         sampler.epoch = epoch
         train_one_epoch(accelerator, model, optimizer, scheduler, loader, config, state, epoch, run_dir, quiet)
-        metrics = score_documents(val_docs, predict_split(accelerator, model, tokenizer, val_docs, config), schema) if val_docs else None
+        predictor = make_predictor(accelerator, model, tokenizer, config, gazetteer)
+        metrics = score_split(accelerator, predictor, val_docs, schema)[0] if val_docs else None
         improved = record_epoch(metrics, state, epoch, t.select_metric, run_dir, accelerator, say)
         if improved and accelerator.is_main_process:
-            save_model(accelerator.unwrap_model(model), tokenizer, run_dir / BEST_MODEL)
+            save_model(accelerator.unwrap_model(model), tokenizer, run_dir / BEST_MODEL, gazetteer)
         state["epoch"] = epoch + 1
-        save_checkpoint(accelerator, model, tokenizer, state, run_dir)
-        if t.patience and state["bad_epochs"] >= t.patience:
+        stop = bool(t.patience) and state["bad_epochs"] >= t.patience
+        if checkpoint_due(state, improved, t.checkpoint_every, stop or state["epoch"] == t.epochs):
+            save_checkpoint(accelerator, model, tokenizer, state, run_dir)
+        if stop:
             say(f"early stopping: no improvement of {t.select_metric} for {t.patience} epochs")
             break
     accelerator.wait_for_everyone()
-    return finish(accelerator, run_dir, test_docs, schema, config, say)
+    return finish(accelerator, run_dir, splits, schema, config, say)
 
 
 def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Config, state: dict,
@@ -198,19 +226,21 @@ def record_epoch(metrics: dict | None, state: dict, epoch: int, select_metric: s
     return improved
 
 
-def finish(accelerator, run_dir: Path, test_docs: list[Document], schema: Schema, config: Config, say) -> dict:
-    """Score the best model on the test split; write predictions and metrics.json."""
-    model = JointModel.from_pretrained(run_dir / BEST_MODEL)
-    tokenizer = AutoTokenizer.from_pretrained(run_dir / BEST_MODEL)
-    predictions = predict_split(accelerator, model, tokenizer, test_docs, config)
-    metrics = score_documents(test_docs, predictions, schema) if test_docs else {}
+def finish(accelerator, run_dir: Path, splits: dict[str, list[Document]], schema: Schema, config: Config, say) -> dict:
+    """Score the best model on the test split, next to the string-match baseline fitted on the
+    training split; write predictions, metrics.json, metrics_baseline_test.json and the card."""
+    test_docs = splits["test"]
+    best = Predictor.from_run(run_dir / BEST_MODEL, device=str(accelerator.device), batch_size=config.train.eval_batch_size,
+                              precision=config.train.mixed_precision)
+    metrics, predictions = score_split(accelerator, best, test_docs, schema) if test_docs else ({}, [])
     if accelerator.is_main_process and test_docs:
+        baseline, _ = score_predictor(StringMatchBaseline.fit(splits["train"], schema), test_docs, schema)
         (run_dir / "predictions").mkdir(exist_ok=True)
         write_jsonl(predictions, run_dir / "predictions" / "test.jsonl")
         (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-        ner, rel = metrics["ner"]["span"]["micro"]["f1"], metrics["relations"]["end_to_end"]["micro"]["f1"]
-        say(f"held-out test ({', '.join(d.id for d in test_docs)}): entity span F1 {ner:.3f}, "
-            f"end-to-end relation F1 {rel:.3f}  -> {run_dir / 'metrics.json'}")
+        (run_dir / "metrics_baseline_test.json").write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")
+        say(f"held-out test ({', '.join(d.id for d in test_docs)}), model vs string-match baseline:\n"
+            + format_comparison(metrics, baseline, detailed=False) + f"\n-> {run_dir / 'metrics.json'}")
     if accelerator.is_main_process:
         write_model_card(run_dir)
     return metrics

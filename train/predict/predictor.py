@@ -21,15 +21,18 @@ from transformers.utils import logging as hf_logging
 
 from models.joint import JointModel, Mentions
 
-from ..align import SentenceTokens, Window, candidate_pairs, make_windows, tokenize_documents
+from ..align import SentenceTokens, Window, candidate_pairs, entities_in_sentence, make_windows, tokenize_documents
 from ..data.documents import Document, Entity
+from ..data.gazetteer import Gazetteer
 from ..data.schema import Schema, schema_from_dict
-from ..decode import build_document, centrality, decode_bio, entities_from_spans, merge_windows, pick_relations
+from ..decode import (RELATION_THRESHOLD, build_document, centrality, decode_bio, entities_from_spans, merge_windows,
+                      pick_relations)
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def pad_batch(rows: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(ids, mask): long[rows, longest row], `pad_id` and 0 after each row's end."""
     width = max(len(r) for r in rows)
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
@@ -37,6 +40,9 @@ def pad_batch(rows: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor,
         ids[i, :len(row)] = torch.tensor(row)
         mask[i, :len(row)] = 1
     return ids.to(device), mask.to(device)
+
+
+GAZETTEER_FILE = "gazetteer.json"
 
 
 @dataclass
@@ -47,7 +53,7 @@ class _SentenceState:
 
 class Predictor:
     def __init__(self, model: JointModel, tokenizer, batch_size: int = 32, device: str | torch.device = "cpu",
-                 precision: str = "no", docs_per_chunk: int = 64):
+                 precision: str = "no", docs_per_chunk: int = 64, gazetteer: Gazetteer | None = None):
         self.model = model.to(device).eval()
         self.tokenizer = tokenizer
         self.schema: Schema = schema_from_dict(model.config.schema, "model config")
@@ -56,6 +62,9 @@ class Predictor:
         self.device = torch.device(device)
         self.precision = precision
         self.docs_per_chunk = docs_per_chunk
+        self.gazetteer = gazetteer
+        if model.config.gazetteer_dim and gazetteer is None:
+            raise ValueError("the model reads gazetteer tags: pass the run's gazetteer (model/gazetteer.json)")
 
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
@@ -71,7 +80,8 @@ class Predictor:
         hf_logging.disable_progress_bar()  # a bar per weight file is noise in batch jobs
         model = JointModel.from_pretrained(model_dir)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        return cls(model, tokenizer, batch_size or 32, device, precision)
+        gazetteer = Gazetteer.load(model_dir / GAZETTEER_FILE) if model.config.gazetteer_dim else None
+        return cls(model, tokenizer, batch_size or 32, device, precision, gazetteer=gazetteer)
 
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[Document]:
         ids = ids if ids is not None else [str(i) for i in range(len(texts))]
@@ -80,6 +90,19 @@ class Predictor:
     def predict_documents(self, docs: list[Document]) -> list[Document]:
         """Predictions for documents that carry their text (e.g. a gold split)."""
         return self.predict([d.text or "" for d in docs], [d.id for d in docs])
+
+    def predict_relations(self, docs: list[Document]) -> list[Document]:
+        """Relations between each document's own entities, which are taken as given.
+
+        This is the "gold entities" setting of relation extraction (PURE, SpERT: every
+        pair of gold mentions is classified); the documents returned hold the given
+        entities that fall inside a sentence, renumbered, and the predicted relations.
+        """
+        out: list[Document] = []
+        for lo in range(0, len(docs), self.docs_per_chunk):
+            chunk = docs[lo:lo + self.docs_per_chunk]
+            out += self._predict_chunk([(d.id, d.text or "") for d in chunk], [d.entities for d in chunk])
+        return out
 
     def stream(self, items: Iterable[tuple[str, str]]) -> Iterator[Document]:
         """Predict (id, text) pairs lazily, a chunk of documents at a time, in input order."""
@@ -99,10 +122,12 @@ class Predictor:
         return torch.autocast(device_type=self.device.type, dtype=dtype)
 
     @torch.inference_mode()
-    def _predict_chunk(self, chunk: list[tuple[str, str]]) -> list[Document]:
+    def _predict_chunk(self, chunk: list[tuple[str, str]], given: list[list[Entity]] | None = None) -> list[Document]:
+        """Predict (id, text) pairs; with `given` entities per document, only relations."""
         texts = [text for _, text in chunk]
         cfg = self.model.config
-        sentences = tokenize_documents(texts, self.tokenizer)
+        gazetteers = [self.gazetteer] * len(texts) if self.gazetteer is not None else None
+        sentences = tokenize_documents(texts, self.tokenizer, cfg.normalization, gazetteers, self.bio_labels)
         windows = make_windows(sentences, self.tokenizer, cfg.window_length, cfg.window_stride)
         states = {}
         for number, window in enumerate(windows):
@@ -116,9 +141,11 @@ class Predictor:
         for lo in range(0, len(order), self.batch_size):
             batch = order[lo:lo + self.batch_size]
             ids, mask = pad_batch([windows[i].input_ids for i in batch], self.tokenizer.pad_token_id, self.device)
+            gazetteer_ids = (pad_batch([windows[i].gazetteer_ids for i in batch], 0, self.device)[0]
+                             if self.gazetteer is not None else None)
             with self._autocast():
                 states_batch = self.model.encode(ids, mask)
-                token_probs = self.model.token_logits(states_batch).float().softmax(-1).cpu()
+                token_probs = self.model.token_logits(states_batch, gazetteer_ids).float().softmax(-1).cpu()
             done = []
             for row, number in enumerate(batch):
                 size = windows[number].size
@@ -128,7 +155,8 @@ class Predictor:
                 state.remaining -= 1
                 if state.remaining == 0:
                     done.append(windows[number].sentence)
-            jobs = [self._decode_sentence(s, sentences, windows, states[s].windows, probs, texts, entities) for s in done]
+            jobs = [self._decode_sentence(s, sentences, windows, states[s].windows, probs, texts, entities, given)
+                    for s in done]
             self._score_relations([j for js in jobs for j in js], hidden, windows, entities, relations)
             for s in done:
                 for number in states[s].windows:
@@ -137,12 +165,17 @@ class Predictor:
         return [build_document(doc_id, entities[d], relations[d]) for d, (doc_id, _) in enumerate(chunk)]
 
     def _decode_sentence(self, s: int, sentences: list[SentenceTokens], windows: list[Window], numbers: list[int],
-                         probs: dict, texts: list[str], entities: list[list[Entity]]) -> list[tuple]:
-        """Decode a finished sentence's entities; return its relation jobs (window, pairs)."""
+                         probs: dict, texts: list[str], entities: list[list[Entity]],
+                         given: list[list[Entity]] | None) -> list[tuple]:
+        """Decode a finished sentence's entities (or take the given ones); return its relation
+        jobs (window, pairs)."""
         sentence = sentences[s]
-        merged = merge_windows(len(sentence.ids), [(windows[n].first, probs[n]) for n in numbers])
-        decoded = decode_bio(merged, self.bio_labels, sentence.words)
-        found = entities_from_spans(texts[sentence.doc], sentence.spans, decoded, sentence.words)
+        if given is None:
+            merged = merge_windows(len(sentence.ids), [(windows[n].first, probs[n]) for n in numbers])
+            decoded = decode_bio(merged, self.bio_labels, sentence.words)
+            found = entities_from_spans(texts[sentence.doc], sentence.spans, decoded, sentence.words)
+        else:
+            found = [(e, rng) for e, rng in entities_in_sentence(sentence, given[sentence.doc]) if rng is not None]
         base = len(entities[sentence.doc])
         entities[sentence.doc].extend(e for e, _ in found)
         ranges = [r for _, r in found]
@@ -185,13 +218,14 @@ class Predictor:
         with self._autocast():
             logits = self.model.relation_logits(states, mentions, torch.tensor(heads, device=device),
                                                 torch.tensor(tails, device=device))
-        best_scores, best_labels = logits.float().softmax(-1).max(dim=-1)
+        probs = logits.float().sigmoid()
+        rows, type_ids = (probs >= RELATION_THRESHOLD).nonzero(as_tuple=True)
         per_doc: dict[int, list] = defaultdict(list)
-        for (doc, base, i, j), label, score in zip(owners, best_labels.tolist(), best_scores.tolist()):
-            per_doc[doc].append(((base + i, base + j), label, score))
-        for doc, items in per_doc.items():
-            pairs, labels, scores = zip(*items)
-            relations[doc].extend(pick_relations(list(pairs), list(labels), list(scores), self.schema, entities[doc]))
+        for row, type_id, score in zip(rows.tolist(), type_ids.tolist(), probs[rows, type_ids].tolist()):
+            doc, base, i, j = owners[row]
+            per_doc[doc].append(((base + i, base + j), type_id, score))
+        for doc, found in per_doc.items():
+            relations[doc].extend(pick_relations(found, self.schema, entities[doc]))
 
 
 def _best_window(a: tuple[int, int], b: tuple[int, int], windows: list[tuple[int, Window]]) -> int | None:

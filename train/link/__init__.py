@@ -1,0 +1,1 @@
+"""Linking predicted mentions to canonical actors and places."""
