@@ -5,9 +5,11 @@ head reads every state, and the relation head reads the states of the two mentio
 and end subwords, plus a type embedding) and the max-pooled states between them. Relation
 scoring therefore never runs the encoder again, however many pairs a window holds.
 
-The relation head is multi-label: one sigmoid per relation type, so a pair can hold
-several relations ("X attacked and took Y": TARGETS and CONTROLS), and no relation is all
-sigmoids below the decision threshold.
+The relation head scores the no-relation label and every relation type with one softmax.
+A pair can hold several relations ("X attacked and took Y": TARGETS and CONTROLS): its
+training target spreads the probability evenly over its gold types (soft-label
+cross-entropy), and decoding keeps every type that reaches a share of the probability
+(`decode.pick_relations`). For a pair with one type this is plain cross-entropy.
 
 Labels (BIO tags, relation types, allowed argument types) come from the schema and are
 stored in the config, so a saved model carries everything it needs to decode.
@@ -66,8 +68,13 @@ class JointConfig(PretrainedConfig):
 
     @property
     def relation_names(self) -> list[str]:
-        """Relation types in schema order: the relation head's output columns."""
+        """Relation types in schema order: the relation head's output columns 1..K."""
         return [r["name"] for r in self.schema["relation_types"]]
+
+    @property
+    def relation_labels(self) -> list[str]:
+        """The relation head's output columns: the no-relation label, then the types."""
+        return [self.schema["no_relation"], *self.relation_names]
 
     @property
     def symmetric_relations(self) -> set[str]:
@@ -83,15 +90,23 @@ def bio_labels(schema: dict) -> list[str]:
 
 
 def allowed_relation_mask(config: JointConfig) -> torch.Tensor:
-    """bool[head type, tail type, relation type]: which relations a pair of those types may hold."""
-    types, names = config.entity_types, config.relation_names
-    mask = torch.zeros(len(types), len(types), len(names), dtype=torch.bool, device="cpu")
-    for r, spec in enumerate(config.schema["relation_types"]):
+    """bool[head type, tail type, relation label]: which labels a pair of those types may take."""
+    types, labels = config.entity_types, config.relation_labels
+    mask = torch.zeros(len(types), len(types), len(labels), dtype=torch.bool, device="cpu")
+    mask[:, :, 0] = True  # the no-relation label is always possible
+    for r, spec in enumerate(config.schema["relation_types"], start=1):
         for head, tail in spec["args"]:
             mask[types.index(head), types.index(tail), r] = True
             if spec["symmetric"]:
                 mask[types.index(tail), types.index(head), r] = True
     return mask
+
+
+def relation_targets(multi_hot: torch.Tensor) -> torch.Tensor:
+    """float[pairs, 1 + types]: the no-relation label for pairs with no gold type, else the
+    probability spread evenly over the pair's gold types."""
+    counts = multi_hot.sum(dim=-1, keepdim=True)
+    return torch.cat([(counts == 0).to(multi_hot.dtype), multi_hot / counts.clamp(min=1)], dim=-1)
 
 
 @dataclass
@@ -124,7 +139,7 @@ class JointModel(PreTrainedModel):
         super().__init__(config)
         self.encoder = encoder if encoder is not None else AutoModel.from_config(config.encoder_config(), add_pooling_layer=False)
         hidden = self.encoder.config.hidden_size
-        n_types, n_relations = len(config.entity_types), len(config.relation_names)
+        n_types, n_relations = len(config.entity_types), len(config.relation_labels)
         self.dropout = nn.Dropout(config.dropout)
         if config.gazetteer_dim:
             self.gazetteer_embedding = nn.Embedding(len(config.id2label), config.gazetteer_dim)
@@ -193,17 +208,16 @@ class JointModel(PreTrainedModel):
         return pooled
 
     def allowed(self, mentions: Mentions, heads: torch.Tensor, tails: torch.Tensor) -> torch.Tensor:
-        """bool[pairs, relation types]: what the schema allows for each pair's argument types."""
+        """bool[pairs, relation labels]: what the schema allows for each pair's argument types."""
         if self._allowed.device != heads.device:
             self._allowed = self._allowed.to(heads.device)
         return self._allowed[mentions.type[heads], mentions.type[tails]]
 
     def relation_logits(self, hidden: torch.Tensor, mentions: Mentions, heads: torch.Tensor,
                         tails: torch.Tensor) -> torch.Tensor:
-        """float[pairs, relation types]: one logit per type for pairs (heads[i] -> tails[i]).
-
-        Types the schema does not allow for the pair's argument types get the lowest logit
-        (sigmoid 0), so decoding never chooses them; the loss leaves them out.
+        """float[pairs, relation labels]: logits of no-relation and each type, for pairs
+        (heads[i] -> tails[i]). Types the schema does not allow for the pair's argument
+        types get the lowest logit, so neither training nor decoding can choose them.
         """
         states = self.dropout(self.mention_states(hidden, mentions))
         context = self.dropout(self.between_states(hidden, mentions, heads, tails))
@@ -217,9 +231,9 @@ class JointModel(PreTrainedModel):
 
         Mentions arrive as flat tensors (window index, first and last subword, type id) so
         that data loaders can move them to the device like any other batch field;
-        `pair_labels` is float[pairs, relation types] (multi-hot). The relation loss is
-        binary cross-entropy summed over the types the schema allows for each pair and
-        averaged over pairs.
+        `pair_labels` is float[pairs, relation types] (multi-hot over the types, schema
+        order). The relation loss is the cross-entropy against the pair's target
+        distribution (`relation_targets`), averaged over pairs.
         """
         hidden = self.encode(input_ids, attention_mask)
         token_logits = self.token_logits(hidden, gazetteer_ids)
@@ -231,10 +245,8 @@ class JointModel(PreTrainedModel):
             out.token_loss = nn.functional.cross_entropy(token_logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
             out.loss = out.token_loss
             if out.relation_logits is not None and pair_labels is not None:
-                allowed = self.allowed(mentions, pair_heads, pair_tails)
-                per_type = nn.functional.binary_cross_entropy_with_logits(
-                    out.relation_logits.float().masked_fill(~allowed, 0.0), pair_labels.float(), reduction="none")
-                out.relation_loss = (per_type * allowed).sum() / pair_heads.numel()
+                out.relation_loss = nn.functional.cross_entropy(out.relation_logits.float(),
+                                                                relation_targets(pair_labels.float()))
                 out.loss = out.loss + relation_weight * out.relation_loss
         return out
 

@@ -10,22 +10,22 @@ from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def built(gold_docs, schema):
+def built(all_gold_docs, schema):
     config = load_config(ROOT / "configs" / "tiny.yaml")
     s = config.data.splits
-    splits = assign_splits([d.id for d in gold_docs], s.train, s.validation, s.test)
-    return build_dataset(gold_docs, schema, splits), splits
+    splits = assign_splits([d.id for d in all_gold_docs], s.train, s.validation, s.test)
+    return build_dataset(all_gold_docs, schema, splits), splits
 
 
-def test_counts_equal_the_annotation_files(built, gold_docs):
+def test_counts_equal_the_annotation_files(built, all_gold_docs):
     (dataset, counts), splits = built
-    by_id = {d.id: d for d in gold_docs}
+    by_id = {d.id: d for d in all_gold_docs}
     for split, ids in splits.items():
         assert sum(len(r) for r in dataset[split]["entities"]) == sum(len(by_id[i].entities) for i in ids)
         assert sum(len(r) for r in dataset[split]["relations"]) == sum(len(by_id[i].relations) for i in ids)
 
 
-def test_every_gold_item_lands_in_exactly_one_example(built, gold_docs):
+def test_every_gold_item_lands_in_exactly_one_example(built, all_gold_docs):
     (dataset, _), _ = built
     seen_entities, seen_relations = [], []
     for split in dataset:
@@ -34,8 +34,8 @@ def test_every_gold_item_lands_in_exactly_one_example(built, gold_docs):
             seen_relations += [(row["doc_id"], r["id"]) for r in row["relations"]]
             for e in row["entities"]:  # offsets are relative to the sentence and still exact
                 assert row["text"][e["start"]:e["end"]] == e["text"]
-    assert sorted(seen_entities) == sorted((d.id, e.id) for d in gold_docs for e in d.entities)
-    assert sorted(seen_relations) == sorted((d.id, r.id) for d in gold_docs for r in d.relations)
+    assert sorted(seen_entities) == sorted((d.id, e.id) for d in all_gold_docs for e in d.entities)
+    assert sorted(seen_relations) == sorted((d.id, r.id) for d in all_gold_docs for r in d.relations)
 
 
 def test_word_tags_rebuild_gold_spans_up_to_clitic_words(built, schema):

@@ -2,6 +2,7 @@
 `fit` -> `predict` -> `evaluate` entry points, offline (`hub_layouts` builds them)."""
 
 import json
+import pickle
 
 import pytest
 import torch
@@ -62,6 +63,16 @@ def test_old_revision_with_only_pytorch_model_bin_loads_with_weights_only(tmp_pa
 def test_a_pickle_that_is_not_plain_weights_is_refused(tmp_path):
     encoder_dir = arabert_directory(tmp_path / "unsafe", bin_only=True)
     torch.save({"weights": torch.zeros(1), "payload": ValueError("not a tensor")}, encoder_dir / "pytorch_model.bin")
-    with pytest.raises(Exception) as failure:
+    with pytest.raises(pickle.UnpicklingError):
         pretrained_encoder(str(encoder_dir))
-    assert "weights_only" in str(failure.value) or "Unsupported" in str(failure.value)
+
+
+def test_the_cli_refuses_an_unsafe_checkpoint_in_one_line(tmp_path, capsys):
+    encoder_dir = arabert_directory(tmp_path / "unsafe", bin_only=True)
+    torch.save({"weights": torch.zeros(1), "payload": ValueError("not a tensor")}, encoder_dir / "pytorch_model.bin")
+    capsys.readouterr()  # what building the directory printed
+    code = main(["fit", str(ROOT / "configs" / "arabert.yaml"), f"--model.encoder={encoder_dir}", *QUICK,
+                 f"--train.output_dir={tmp_path / 'run'}", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: refused to load a checkpoint") and err.count("\n") == 1
+    assert "weights_only=False" not in err

@@ -144,3 +144,17 @@ def test_export_writes_a_brat_configuration_from_the_schema(tmp_path):
     visual = (tmp_path / "brat" / "visual.conf").read_text(encoding="utf-8")
     for name, spec in raw["entity_types"].items():
         assert f"{name}\tbgColor:{spec['color']}" in visual
+
+
+def test_visual_conf_asks_brat_for_right_to_left_text(schema):
+    from train.interop.brat import visual_conf
+
+    # brat reads `Text direction:<rtl|ltr>` from the [options] section of visual.conf
+    # (server/src/projectconfig.py, visual_options_get_text_direction)
+    sections, current = {}, None
+    for line in visual_conf(schema).splitlines():
+        if line.startswith("["):
+            current = sections.setdefault(line, [])
+        elif line.strip():
+            current.append(line)
+    assert "Text direction:rtl" in sections["[options]"]

@@ -67,3 +67,34 @@ def test_duplicate_document_ids_are_refused(tmp_path, capsys):
     code, _ = run(tmp_path, [{"text": TEXT, "doc_id": "same", "label": []}, {"text": TEXT, "doc_id": "same", "label": []}])
     assert code == 1
     assert "document id 'same' also comes from" in capsys.readouterr().err
+
+
+def test_export_doccano_round_trips_every_annotated_article(tmp_path):
+    from conftest import ROOT
+
+    exported = tmp_path / "all.jsonl"
+    assert main(["export", "doccano", str(ROOT / "annotations"), "--out", str(exported)]) == 0
+    records = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 30 and all(isinstance(e["id"], int) for r in records for e in r["entities"])
+    assert main(["import", "doccano", str(exported), "--out", str(tmp_path / "ann"),
+                 "--text-dir", str(tmp_path / "texts")]) == 0
+    for original in sorted((ROOT / "annotations").glob("*.json")):
+        back = json.loads((tmp_path / "ann" / original.name).read_text(encoding="utf-8"))
+        mine = json.loads(original.read_text(encoding="utf-8"))
+        assert (back["id"], back["entities"], back["relations"]) == (mine["id"], mine["entities"], mine["relations"])
+
+
+def test_a_label_only_export_never_deletes_relations(tmp_path):
+    with_relation = {"text": TEXT, "meta": {"doc_id": "d"},
+                     "entities": [{"id": 1, "start_offset": 6, "end_offset": 17, "label": "FACTION"},
+                                  {"id": 2, "start_offset": 22, "end_offset": 25, "label": "LOCATION"}],
+                     "relations": [{"id": 1, "from_id": 1, "to_id": 2, "type": "CONTROLS"}]}
+    assert run(tmp_path, [with_relation])[0] == 0
+    before = (tmp_path / "ann" / "d.json").read_text(encoding="utf-8")
+    label_only = {"text": TEXT, "doc_id": "d", "label": [[6, 17, "FACTION"], [22, 25, "LOCATION"]]}
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps(label_only, ensure_ascii=False) + "\n", encoding="utf-8")
+    code = main(["import", "doccano", str(path), "--out", str(tmp_path / "ann"), "--text-dir", str(tmp_path / "texts"),
+                 "--force"])
+    assert code == 1
+    assert (tmp_path / "ann" / "d.json").read_text(encoding="utf-8") == before

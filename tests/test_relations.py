@@ -91,3 +91,20 @@ def test_baseline_relates_gold_entities_sentence_by_sentence(schema):
     metrics, _ = score_predictor(baseline, [gold], schema)
     micro = metrics["relations"]["gold_entities"]["micro"]
     assert (micro["precision"], micro["recall"], micro["support"]) == (2 / 5, 2 / 3, 3)
+
+
+def test_soft_targets_spread_over_a_pairs_gold_types():
+    from models.joint import relation_targets
+
+    multi_hot = torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 1.0]])
+    assert relation_targets(multi_hot).tolist() == [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.5, 0.0, 0.5]]
+
+
+def test_relation_choices_keep_the_best_type_and_any_strong_second_one():
+    from train.decode import relation_choices
+
+    probs = torch.tensor([[0.60, 0.35, 0.05, 0.00],   # no relation wins: nothing, though type 0 has 0.35
+                          [0.10, 0.50, 0.05, 0.35],   # type 0 wins, type 2 reaches 0.3: both
+                          [0.30, 0.32, 0.20, 0.18]])  # type 0 wins narrowly; no other type reaches 0.3
+    got = [(row, t, round(p, 2)) for row, t, p in relation_choices(probs)]
+    assert got == [(1, 0, 0.5), (1, 2, 0.35), (2, 0, 0.32)]

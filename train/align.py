@@ -8,7 +8,7 @@ the document, so labels come from the gold char spans and predictions go back to
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from .data.documents import Document, Entity
@@ -152,9 +152,16 @@ def make_windows(sentences: list[SentenceTokens], tokenizer, max_length: int, st
 
 
 def token_range(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
-    """First and last subword overlapping the char span [start, end), or None."""
-    inside = [i for i, (a, b) in enumerate(spans) if a < end and start < b]
-    return (inside[0], inside[-1]) if inside else None
+    """First and last subword overlapping the char span [start, end), or None.
+
+    Subword spans follow the text, so both their starts and their ends are sorted: two
+    binary searches, O(log n), however long the sentence.
+    """
+    first = bisect_right(spans, start, key=lambda span: span[1])  # first subword ending after `start`
+    last = bisect_left(spans, end, key=lambda span: span[0]) - 1  # last subword starting before `end`
+    while first <= last and not spans[first][0] < end:
+        first += 1
+    return (first, last) if first <= last and spans[first][1] > start else None
 
 
 def is_representable(spans: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pickle
 import sys
 
 # name -> (module, add-arguments function, run function, takes config overrides, help)
@@ -73,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(rest)
     try:
         return int(getattr(module, run_name)(args) or 0)
+    except KeyboardInterrupt:
+        hint = " (continue with --resume)" if name in ("fit", "predict") else ""
+        print(f"interrupted{hint}", file=sys.stderr)
+        return 130
+    except pickle.UnpicklingError:
+        print("error: refused to load a checkpoint file that holds more than tensors (torch.load with "
+              "weights_only=True); load only weights you trust, saved as model.safetensors", file=sys.stderr)
+        return 1
     except (ValueError, OSError) as err:
         # Config, schema, document and I/O errors carry their own location; show them plainly.
         if getattr(args, "debug", False):

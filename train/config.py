@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from .data.normalize import SCHEMES
+from .evaluate.metric_paths import check_metric_path
 from .data.schema import REPO_ROOT
 
 
@@ -224,15 +225,60 @@ def _check_values(config: Config, problems: list[str]) -> None:
     stride, length = config.model.stride, config.model.max_length
     if isinstance(stride, int) and isinstance(length, int) and not 0 <= stride < length // 2:
         problems.append(f"model.stride: must be in [0, max_length/2), got {config.model.stride}")
-    metric = config.train.select_metric
-    if isinstance(metric, str) and metric != "combined_f1" and not metric.startswith(("ner.", "relations.")):
-        problems.append(f"train.select_metric: expected combined_f1 or a metrics.json path such as "
-                        f"ner.span.micro.f1, got {metric!r}")
+    if isinstance(config.train.select_metric, str):
+        why = check_metric_path(config.train.select_metric, schema_type_names(config), aliases=True)
+        if why:
+            problems.append(f"train.select_metric: {why}")
+    _check_ranges(config, problems)
+    if not str(config.train.output_dir).strip():
+        problems.append("train.output_dir: must name a folder (empty means the working directory)")
     splits = config.data.splits
     for a, b in (("train", "validation"), ("train", "test"), ("validation", "test")):
         shared = set(getattr(splits, a)) & set(getattr(splits, b))
         if shared:
             problems.append(f"data.splits: {a} and {b} share documents {sorted(shared)}")
+
+
+def schema_type_names(config: Config) -> list[str] | None:
+    """Entity and relation type names of the config's schema (None if it cannot be read)."""
+    from .data.schema import SchemaError, load_schema
+
+    try:
+        schema = load_schema(config.resolve(config.data.schema))
+    except (SchemaError, OSError):
+        return None
+    return schema.entity_names + schema.relation_names
+
+
+# field path -> (lowest, highest, whether the lowest is allowed); None: unbounded
+_RANGES = {
+    "model.entity_type_dim": (1, None, True), "model.relation_hidden": (1, None, True),
+    "model.dropout": (0.0, 1.0, True), "model.tiny.vocab_size": (10, None, True),
+    "model.tiny.min_frequency": (1, None, True), "model.tiny.hidden_size": (1, None, True),
+    "model.tiny.num_layers": (1, None, True), "model.tiny.num_heads": (1, None, True),
+    "model.tiny.intermediate_size": (1, None, True), "train.eval_batch_size": (1, None, True),
+    "train.encoder_lr": (0.0, None, False), "train.head_lr": (0.0, None, False),
+    "train.weight_decay": (0.0, None, True), "train.warmup_ratio": (0.0, 1.0, True),
+    "train.max_grad_norm": (0.0, None, False), "train.relation_loss_weight": (0.0, None, True),
+    "train.patience": (0, None, True), "train.log_every": (1, None, True), "train.seed": (0, None, True),
+}
+
+
+def _check_ranges(config: Config, problems: list[str]) -> None:
+    """Every numeric field in its range, checked before any work starts."""
+    values = config.to_dict()
+    for path, (low, high, low_ok) in _RANGES.items():
+        node = values
+        for key in path.split("."):
+            node = node[key]
+        if not isinstance(node, (int, float)) or isinstance(node, bool):
+            continue
+        if node < low or (node == low and not low_ok) or (high is not None and node > high):
+            bound = f"{'>=' if low_ok else '>'} {low}" + (f" and <= {high}" if high is not None else "")
+            problems.append(f"{path}: must be {bound}, got {node}")
+    if config.model.tiny.hidden_size % max(config.model.tiny.num_heads, 1):
+        problems.append(f"model.tiny.hidden_size ({config.model.tiny.hidden_size}) must be a multiple of "
+                        f"model.tiny.num_heads ({config.model.tiny.num_heads})")
 
 
 def parse_override(text: str) -> tuple[list[str], object]:

@@ -143,8 +143,21 @@ def entities_from_spans(text: str, token_spans: list[tuple[int, int]], decoded: 
     return out
 
 
-RELATION_THRESHOLD = 0.5
-"""A relation type is predicted for a pair when its sigmoid probability reaches this."""
+SECOND_TYPE_SHARE = 0.3
+"""Besides its most probable label, a pair also holds every relation type whose softmax
+probability reaches this (a pair with two gold types is trained towards 0.5 each)."""
+
+
+def relation_choices(probs: torch.Tensor) -> list[tuple[int, int, float]]:
+    """(pair row, relation type id, probability) from float[pairs, 1 + types] softmax rows:
+    nothing when no-relation (column 0) is the most probable label, else the most probable
+    type and every other type at `SECOND_TYPE_SHARE` or more. Type ids count from 0."""
+    best = probs.argmax(dim=-1)
+    keep = (probs >= SECOND_TYPE_SHARE) | torch.nn.functional.one_hot(best, probs.shape[-1]).bool()
+    keep[:, 0] = False
+    keep &= (best != 0).unsqueeze(-1)
+    rows, columns = keep.nonzero(as_tuple=True)
+    return list(zip(rows.tolist(), (columns - 1).tolist(), probs[rows, columns].tolist()))
 
 
 def pick_relations(found: list[tuple[tuple[int, int], int, float]], schema: Schema,

@@ -11,10 +11,10 @@ from datasets import disable_progress_bars
 
 from ..config import Config, load_config
 from .dataset import assign_splits, build_dataset
-from .documents import Document, load_annotations
+from .documents import Document
 from .schema import REPO_ROOT, load_schema
 from .stats import format_statistics, split_statistics
-from .validate import validate_paths
+from .validate import checked_documents, validate_paths
 
 
 def _display_path(path: Path) -> Path:
@@ -48,9 +48,15 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def load_split_documents(config: Config):
-    """The config's documents and their split assignment (train defaults to the rest)."""
-    docs = load_annotations(config.resolve(config.data.annotations))
-    s = config.data.splits
+    """The config's documents, validated (AnnotationError on any error; a line on stderr for
+    unexplained lint warnings), and their split assignment (train defaults to the rest)."""
+    annotations = config.resolve(config.data.annotations)
+    report = checked_documents(annotations, load_schema(config.resolve(config.data.schema)),
+                               annotations / "GUIDELINES.md")
+    if report.warnings:
+        print(f"note: {len(report.warnings)} lint warning(s) in {annotations} (python -m train validate lists them)",
+              file=sys.stderr)
+    docs, s = report.documents, config.data.splits
     return docs, assign_splits([d.id for d in docs], s.train, s.validation, s.test)
 
 

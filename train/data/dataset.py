@@ -13,7 +13,7 @@ from datasets import ClassLabel, Dataset, DatasetDict, Features, List, Value
 
 from .documents import Document
 from .schema import Schema
-from .text import sentence_spans, word_spans
+from .text import sentence_of, sentence_spans, word_spans
 
 
 class DatasetBuildError(ValueError):
@@ -59,10 +59,14 @@ def word_tags(words: list[tuple[int, int]], entities: list[tuple[int, int, str]]
     fused = 0
     for start, end, etype in sorted(entities):
         inside = [i for i, (ws, we) in enumerate(words) if ws < end and start < we]
-        for rank, i in enumerate(inside):
+        begun = False
+        for i in inside:
             if tags[i] != "O":
                 continue  # a word holding two entities keeps the first one's tag
-            tags[i] = ("B-" if rank == 0 else "I-") + etype
+            # B- on the first word this entity tags, even when an earlier entity took the word
+            # it starts in: an I- there would make strict IOB2 drop the entity
+            tags[i] = ("I-" if begun else "B-") + etype
+            begun = True
             ws, we = words[i]
             fused += ws < start or we > end
     return tags, fused
@@ -87,7 +91,7 @@ def sentence_examples(doc: Document, counts: BuildCounts) -> list[dict]:
     spans = sentence_spans(text)
     owner = {}
     for ent in doc.entities:
-        owner[ent.id] = next((i for i, (s, e) in enumerate(spans) if s <= ent.start and ent.end <= e), None)
+        owner[ent.id] = sentence_of(spans, ent.start, ent.end)
         if owner[ent.id] is None:
             raise DatasetBuildError(f"{doc.source}: {ent.id} ({ent.start}-{ent.end}) is not inside one sentence")
     examples = []

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .records import parse_record
 from .schema import REPO_ROOT
 
 
@@ -58,6 +59,10 @@ class Document:
     relations: list[Relation] = field(default_factory=list)
     text_file: str | None = None
     source: str = ""  # where it was read from, for messages
+    outlet: str | None = None
+    """The outlet that published it (JSON key `source`), when known."""
+    date: str | None = None
+    """Publication date (JSON key `date`), YYYY-MM-DD when known."""
 
     def entity(self, entity_id: str) -> Entity:
         for ent in self.entities:
@@ -74,56 +79,28 @@ class Document:
             out["text_file"] = self.text_file
         if include_text and self.text is not None:
             out["text"] = self.text
+        if self.outlet is not None:
+            out["source"] = self.outlet
+        if self.date is not None:
+            out["date"] = self.date
         out["entities"] = [e.to_dict() for e in self.entities]
         out["relations"] = [r.to_dict() for r in self.relations]
         return out
 
 
-def _require(record: dict, key: str, kind: type | tuple, where: str):
-    if key not in record:
-        raise DocumentError(f"{where}: missing key {key!r}")
-    value = record[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise DocumentError(f"{where}: {key!r} must be {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
-    return value
-
-
-def _optional_score(record: dict, where: str) -> float | None:
-    score = record.get("score")
-    if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
-        raise DocumentError(f"{where}: 'score' must be a number, got {score!r}")
-    return None if score is None else float(score)
-
-
 def document_from_dict(record: object, where: str, text: str | None = None) -> Document:
-    """Parse one document record, raising DocumentError that names `where` and the item."""
-    if not isinstance(record, dict):
-        raise DocumentError(f"{where}: expected a JSON object, got {type(record).__name__}")
-    doc_id = _require(record, "id", str, where)
-    entities = []
-    for i, raw in enumerate(_require(record, "entities", list, where)):
-        at = f"{where}: entities[{i}]"
-        if not isinstance(raw, dict):
-            raise DocumentError(f"{at}: expected an object")
-        entities.append(Entity(
-            id=_require(raw, "id", str, at), type=_require(raw, "type", str, at),
-            start=_require(raw, "start", int, at), end=_require(raw, "end", int, at),
-            text=_require(raw, "text", str, at), score=_optional_score(raw, at),
-        ))
-    relations = []
-    for i, raw in enumerate(record.get("relations", [])):
-        at = f"{where}: relations[{i}]"
-        if not isinstance(raw, dict):
-            raise DocumentError(f"{at}: expected an object")
-        relations.append(Relation(
-            id=_require(raw, "id", str, at), type=_require(raw, "type", str, at),
-            head=_require(raw, "head", str, at), tail=_require(raw, "tail", str, at),
-            score=_optional_score(raw, at),
-        ))
-    if text is None and isinstance(record.get("text"), str):
-        text = record["text"]
-    text_file = record.get("text_file")
-    return Document(doc_id, text, entities, relations, text_file if isinstance(text_file, str) else None, where)
+    """Parse one document record, raising DocumentError that names `where`, the item and
+    the field of every problem (`records.parse_record`)."""
+    try:
+        checked = parse_record(record)
+    except ValueError as err:
+        raise DocumentError(f"{where}: {err}") from None
+    entities = [Entity(e.id, e.type, e.start, e.end, e.text, None if e.score is None else float(e.score))
+                for e in checked.entities]
+    relations = [Relation(r.id, r.type, r.head, r.tail, None if r.score is None else float(r.score))
+                 for r in checked.relations]
+    return Document(checked.id, text if text is not None else checked.text, entities, relations, checked.text_file,
+                    where, checked.source, checked.date)
 
 
 def read_text(path: Path) -> str:
@@ -140,18 +117,36 @@ def read_text(path: Path) -> str:
 def load_annotation_file(path: str | Path, root: Path = REPO_ROOT) -> Document:
     """Load `annotations/<id>.json` and the raw text its `text_file` names (relative to `root`)."""
     path = Path(path)
+    record = read_json_file(path)
+    if not isinstance(record, dict):
+        raise DocumentError(f"{path}: expected a JSON object (one document), got {type(record).__name__}")
+    if not isinstance(record.get("text_file"), str):
+        raise DocumentError(f"{path}: missing string key 'text_file' naming the raw text")
+    doc = document_from_dict(record, str(path))  # the record's own problems first, all of them
+    text_path = Path(record["text_file"])
+    doc.text = read_text(text_path if text_path.is_absolute() else root / text_path)
+    return doc
+
+
+MAX_FILE_BYTES = 50_000_000
+"""An annotation or text file larger than this is refused before it is parsed."""
+
+
+def read_json_file(path: Path) -> object:
+    """A JSON file's value; DocumentError names the file (and line) for unreadable, oversized,
+    invalid or too deeply nested JSON."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise DocumentError(f"{path}: larger than {MAX_FILE_BYTES} bytes: refused")
+        return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise DocumentError(f"{path}:{err.lineno}: invalid JSON: {err.msg}") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise DocumentError(f"{path}: cannot read: {err}") from err
-    if not isinstance(record, dict) or not isinstance(record.get("text_file"), str):
-        raise DocumentError(f"{path}: missing string key 'text_file' naming the raw text")
-    text_path = Path(record["text_file"])
-    if not text_path.is_absolute():
-        text_path = root / text_path
-    return document_from_dict(record, str(path), read_text(text_path))
+    except RecursionError:
+        raise DocumentError(f"{path}: JSON nested too deeply") from None
+    except UnicodeDecodeError as err:
+        raise DocumentError(f"{path}: not valid UTF-8 ({err.reason} at byte {err.start})") from err
+    except OSError as err:
+        raise DocumentError(f"{path}: cannot read ({err.strerror})") from err
 
 
 def annotation_files(path: str | Path) -> list[Path]:

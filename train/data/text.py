@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 
 PROCLITICS = ("و", "ف", "ب", "ك", "ل")
 MAX_PROCLITICS = 2
@@ -34,6 +35,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         start = match.end()
     spans.append((start, len(text)))
     return [trimmed for s, e in spans if (trimmed := _trim(text, s, e))]
+
+
+def sentence_of(spans: list[tuple[int, int]], start: int, end: int) -> int | None:
+    """Index of the sentence span holding [start, end), or None when the span crosses a
+    sentence boundary or lies outside every sentence (the guideline's one-sentence rule)."""
+    index = bisect_right(spans, (start, float("inf"))) - 1
+    if index >= 0 and spans[index][0] <= start and end <= spans[index][1]:
+        return index
+    return None
 
 
 def is_space(char: str) -> bool:

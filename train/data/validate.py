@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .documents import Document, DocumentError, annotation_files, load_annotation_file
 from .schema import REPO_ROOT, Schema
-from .text import PROCLITICS, is_space, is_split_char, sentence_spans
+from .text import PROCLITICS, is_space, is_split_char, sentence_of, sentence_spans
 
 
 @dataclass(frozen=True)
@@ -111,14 +111,19 @@ def _check_pair(doc, schema, rel, head, tail, item, sentence_of) -> list[Problem
 def _sentence_index(doc: Document) -> dict[str, int | None]:
     """Sentence number of each entity; None when it is out of range or crosses a boundary."""
     spans = sentence_spans(doc.text or "")
-    index = {}
-    for ent in doc.entities:
-        index[ent.id] = next((i for i, (s, e) in enumerate(spans) if s <= ent.start and ent.end <= e), None)
-    return index
+    return {ent.id: sentence_of(spans, ent.start, ent.end) for ent in doc.entities}
+
+
+def check_sentences(doc: Document) -> list[Problem]:
+    """An entity must lie inside one sentence: the dataset and the model work sentence by sentence."""
+    spans, text = sentence_spans(doc.text or ""), doc.text or ""
+    return [_err(doc, f"{e.id} ({e.start}-{e.end})", f"{e.text!r} is not inside one sentence (a sentence ends at . ! ? ؟ "
+                                                     "or a line break)")
+            for e in doc.entities if 0 <= e.start < e.end <= len(text) and sentence_of(spans, e.start, e.end) is None]
 
 
 def check_document(doc: Document, schema: Schema, path: Path | None = None) -> list[Problem]:
-    problems = check_entities(doc, schema) + check_relations(doc, schema)
+    problems = check_entities(doc, schema) + check_sentences(doc) + check_relations(doc, schema)
     if path is not None and doc.id != path.stem:
         problems.append(_err(doc, "id", f"document id {doc.id!r} differs from the file name {path.stem!r}"))
     return problems
@@ -232,3 +237,22 @@ def validate_paths(paths: list[Path], schema: Schema, root: Path = REPO_ROOT, gu
     explained = [w for w in lint if w.key in accepted]
     problems += [w for w in lint if w.key not in accepted]
     return Report(problems, explained, docs)
+
+
+class AnnotationError(ValueError):
+    """Annotation files have errors; the message lists them (file, item, reason)."""
+
+
+def checked_documents(path: Path, schema: Schema, guidelines: Path | None = None, shown: int = 20) -> Report:
+    """Validate the annotation files under `path` the way `python -m train validate` does.
+
+    Raises AnnotationError listing the first `shown` errors when there is any: nothing
+    trains, builds a dataset or scores on annotations that `validate` rejects.
+    """
+    report = validate_paths([path], schema, guidelines=guidelines)
+    if report.errors:
+        listed = "\n  ".join(str(p) for p in report.errors[:shown])
+        more = f"\n  ... and {len(report.errors) - shown} more" if len(report.errors) > shown else ""
+        raise AnnotationError(f"{path}: {len(report.errors)} annotation error(s); fix them first "
+                              f"(python -m train validate):\n  {listed}{more}")
+    return report

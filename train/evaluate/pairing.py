@@ -76,6 +76,12 @@ def _check_prediction(pair: DocPair) -> None:
         if not 0 <= ent.start < ent.end <= len(pair.text):
             raise ValueError(f"{where}: entity {ent.id} span {ent.start}-{ent.end} is outside the text "
                              f"of {pred.id!r} ({len(pair.text)} characters)")
+        if ent.text and pair.text[ent.start:ent.end] != ent.text:
+            raise ValueError(f"{where}: entity {ent.id} says {ent.text!r} but the text has "
+                             f"{pair.text[ent.start:ent.end]!r} at {ent.start}-{ent.end}: offsets must count code "
+                             "points of the raw text (not bytes or UTF-16 units)")
+        if ent.id in ids:
+            raise ValueError(f"{where}: entity id {ent.id!r} appears twice in {pred.id!r}")
         ids.add(ent.id)
     for rel in pred.relations:
         for arg in (rel.head, rel.tail):

@@ -41,7 +41,6 @@ Conventions and edge cases:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 from ..data.documents import Document
@@ -50,39 +49,9 @@ from .errors import confusion_table
 from .matching import greedy_match, same_type_overlap
 from .pairing import DocPair, entity_span, pair_documents
 from .prf import TypedCounts
+from .metric_paths import METRIC_BLOCKS, MetricBlock, present_blocks  # noqa: F401 (re-exported)
 from .relations import relation_keys, relation_scores
 from .words import seqeval_block, sentence_tags
-
-
-@dataclass(frozen=True)
-class MetricBlock:
-    """One block of metrics.json: a dotted path, what it measures and a short column name."""
-
-    path: str
-    title: str
-    column: str
-
-
-METRIC_BLOCKS = (
-    MetricBlock("ner.span", "entities, strict char span", "ent span"),
-    MetricBlock("ner.seqeval", "entities, seqeval (words, strict IOB2)", "ent seqeval"),
-    MetricBlock("ner.lenient", "entities, lenient (same type, overlap)", "ent lenient"),
-    MetricBlock("relations.gold_entities", "relations, given gold entities (every gold pair)", "rel gold-ent"),
-    MetricBlock("relations.end_to_end", "relations, end to end (strict)", "rel e2e"),
-    MetricBlock("relations.boundaries", "relations, argument spans only (entity types ignored)", "rel bound"),
-    MetricBlock("relations.found_entities", "relations, among correctly found entities", "rel found-ent"),
-)
-"""Every block a report, the model card and cross-validation show, in that order."""
-
-
-def present_blocks(metrics: dict) -> list[tuple[MetricBlock, dict]]:
-    """(block, its dict) for each of METRIC_BLOCKS that `metrics` holds."""
-    found = []
-    for block in METRIC_BLOCKS:
-        section, key = block.path.split(".")
-        if isinstance(metrics.get(section, {}).get(key), dict):
-            found.append((block, metrics[section][key]))
-    return found
 
 
 class Predicts(Protocol):

@@ -106,6 +106,25 @@ def truncate_log(path: Path, step: int, epoch: int) -> None:
     path.write_text("".join(f"{line}\n" for line in keep), encoding="utf-8")
 
 
+def recover_checkpoint(run_dir: Path) -> None:
+    """Finish a checkpoint swap that a kill interrupted, keeping the newest complete one.
+
+    `swap_into_place` renames checkpoint -> checkpoint.old, checkpoint.tmp -> checkpoint,
+    then deletes checkpoint.old; `trainer_state.json` is the last file a checkpoint gets,
+    so a folder that has it is complete.
+    """
+    final = Path(run_dir) / CHECKPOINT
+    tmp, old = final.with_name(final.name + ".tmp"), final.with_name(final.name + ".old")
+    if not final.exists():
+        for candidate in (tmp, old):
+            if (candidate / TRAINER_STATE).is_file():
+                candidate.rename(final)
+                break
+    for leftover in (tmp, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
 def read_trainer_state(run_dir: Path) -> dict | None:
     path = Path(run_dir) / CHECKPOINT / TRAINER_STATE
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

@@ -15,7 +15,7 @@ import statistics
 from pathlib import Path
 
 from ..config import load_config
-from ..data.documents import load_annotations
+from ..data.commands import load_split_documents
 from ..data.schema import load_schema
 from ..evaluate.scoring import METRIC_BLOCKS, metric_at
 
@@ -68,12 +68,18 @@ def add_cv_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", type=Path, help="the recipe to cross-validate")
     parser.add_argument("--folds", type=int, default=None, help="k folds by document (default: leave one document out)")
     parser.add_argument("--out", type=Path, default=None, help="where fold runs and cv.json go (default: <output_dir>-cv)")
+    parser.add_argument("--documents", nargs="+", default=None, metavar="ID_PREFIX",
+                        help="cross-validate over the documents whose id starts with one of these (default: all); "
+                             "the others are not used at all")
 
 
 def run_cv(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
     schema = load_schema(config.resolve(config.data.schema))
-    doc_ids = [d.id for d in load_annotations(config.resolve(config.data.annotations))]
+    doc_ids = [d.id for d in load_split_documents(config)[0]
+               if args.documents is None or d.id.startswith(tuple(args.documents))]
+    if len(doc_ids) < 3:
+        raise ValueError(f"cross-validation needs at least 3 documents, --documents matches {len(doc_ids)}")
     out = args.out or Path(str(config.resolve(config.train.output_dir)) + "-cv")
     folds = fold_splits(doc_ids, args.folds)
     print(f"{len(folds)} folds over {len(doc_ids)} documents -> {out}")

@@ -12,21 +12,24 @@ from pathlib import Path
 
 import yaml
 
-from ..config import load_config
+from ..config import load_config, schema_type_names
 from ..data.schema import REPO_ROOT
+from ..evaluate.metric_paths import check_metric_path
 from ..evaluate.scoring import metric_at
 
 DEFAULT_FLOORS = REPO_ROOT / "configs" / "floors.yaml"
 
 
-def load_floors(path: Path, name: str) -> dict[str, float]:
+def load_floors(path: Path, name: str, type_names: list[str] | None = None) -> dict[str, float]:
+    """The floors of config `name`; ValueError lists every unknown path or non-number at once."""
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     floors = raw.get(name)
     if not isinstance(floors, dict) or not floors:
         raise ValueError(f"{path}: no floors for config name {name!r} (have: {', '.join(raw) or 'none'})")
-    bad = [k for k, v in floors.items() if not isinstance(v, (int, float)) or isinstance(v, bool)]
+    bad = [f"{k}: must be a number" for k, v in floors.items() if not isinstance(v, (int, float)) or isinstance(v, bool)]
+    bad += [f"{k}: {why}" for k in floors if (why := check_metric_path(k, type_names))]
     if bad:
-        raise ValueError(f"{path}: {name}: floors must be numbers: {bad}")
+        raise ValueError(f"{path}: {name}:\n  " + "\n  ".join(bad))
     return {k: float(v) for k, v in floors.items()}
 
 
@@ -47,7 +50,7 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
-    floors = load_floors(args.floors, config.name)
+    floors = load_floors(args.floors, config.name, schema_type_names(config))
     if args.metrics:
         metrics = json.loads(args.metrics.read_text(encoding="utf-8"))
     else:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import time
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -19,11 +19,11 @@ import yaml
 from accelerate import Accelerator
 from accelerate.utils import gather_object, set_seed
 from torch.utils.data import DataLoader
-from tqdm.auto import tqdm
 from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 from transformers.utils import logging as hf_logging
 
-from models.joint import JointModel
+from models.joint import JointConfig, JointModel
+from safetensors.torch import load_model
 
 from ..align import training_windows
 from ..config import Config
@@ -32,24 +32,23 @@ from ..data.documents import Document, write_jsonl
 from ..data.schema import Schema, load_schema
 from ..evaluate.baseline import StringMatchBaseline
 from ..evaluate.report import format_comparison
+from ..evaluate.metric_paths import SELECTION_ALIASES
 from ..evaluate.scoring import metric_at, score_documents, score_predictor
 from ..interop.model_card import write_model_card
 from ..predict.predictor import Predictor
 from .batches import LengthGroupedBatches, collate_windows
 from .build import build_gazetteers, build_model, freeze, make_optimizer
+from ..files import exclusive
+from ..progress import progress
 from .checkpoint import (BEST_MODEL, CHECKPOINT, checkpoint_due, drop_frozen_weights, read_trainer_state,
-                         save_checkpoint, save_model, truncate_log)
-
-
-class RunDirectoryError(ValueError):
-    """The run directory holds a previous run and neither --resume nor --overwrite was given."""
+                         recover_checkpoint, save_checkpoint, save_model, truncate_log)
+from .run_dir import RunDirectoryError, check_location, prepare, write_marker
 
 
 def select_value(metrics: dict, name: str) -> float:
-    """The model-selection number: `combined_f1` or a dotted path into the metrics dict."""
-    if name == "combined_f1":
-        return (metric_at(metrics, "ner.span.micro.f1") + metric_at(metrics, "relations.end_to_end.micro.f1")) / 2
-    return metric_at(metrics, name)
+    """The model-selection number: a selection alias (`combined_f1`) or a metric path."""
+    paths = SELECTION_ALIASES.get(name, (name,))
+    return sum(metric_at(metrics, path) for path in paths) / len(paths)
 
 
 def predict_split(accelerator: Accelerator, predictor: Predictor,
@@ -82,38 +81,59 @@ def log_line(path: Path, record: dict) -> None:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def prepare_run_directory(config: Config, resume: bool, overwrite: bool, accelerator: Accelerator) -> Path:
-    run_dir = config.resolve(config.train.output_dir)
-    previous = (run_dir / CHECKPOINT).exists() or (run_dir / BEST_MODEL).exists()
-    if previous and not (resume or overwrite):
-        raise RunDirectoryError(f"{run_dir} already holds a run: pass --resume to continue it or "
-                                f"--overwrite to start again (or set --train.output_dir=...)")
-    if resume and read_trainer_state(run_dir) is None:
-        raise RunDirectoryError(f"{run_dir}: no checkpoint to resume from")
-    if previous and overwrite and not resume and accelerator.is_main_process:
-        shutil.rmtree(run_dir)  # a fresh start: no stale log, metrics or checkpoint survives
-    accelerator.wait_for_everyone()
-    return run_dir
+def resume_conflicts(run_dir: Path, config: Config, schema: Schema) -> list[str]:
+    """Config fields and labels that differ from the run being resumed (they shape the model)."""
+    saved = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {}
+    conflicts = [f"model.{key}: run has {value!r}, config has {config.to_dict()['model'].get(key)!r}"
+                 for key, value in (saved.get("model") or {}).items() if config.to_dict()["model"].get(key) != value]
+    saved_schema = json.loads((run_dir / BEST_MODEL / "config.json").read_text(encoding="utf-8")).get("schema")
+    if saved_schema is not None and saved_schema != schema.to_dict():
+        conflicts.append(f"{config.data.schema}: the labels differ from the run's (model/config.json)")
+    return conflicts
 
 
 def load_for_resume(run_dir: Path, config: Config):
-    """The model to resume: the saved best model (which holds any frozen weights), whose
-    trained weights the checkpoint then replaces."""
+    """The model to resume, built from the checkpoint's config, holding the saved best model's
+    weights (among them any frozen ones); the checkpoint then replaces the trained weights.
+    (Weights are copied into freshly built tensors: `from_pretrained` lays tensors out
+    differently, which changes float rounding and would make a resumed run differ from an
+    uninterrupted one in the last bits.)"""
     tokenizer = AutoTokenizer.from_pretrained(run_dir / CHECKPOINT / "tokenizer")
-    model = JointModel.from_pretrained(run_dir / BEST_MODEL)
+    model = JointModel(JointConfig.from_pretrained(run_dir / CHECKPOINT / "model_config"))
+    load_model(model, run_dir / BEST_MODEL / "model.safetensors", strict=False)
     freeze(model.encoder, config)
     return model, tokenizer
 
 
 def fit(config: Config, resume: bool = False, overwrite: bool = False, quiet: bool = False) -> dict:
-    """Train, select, and return the test metrics (also written to RUN_DIR/metrics.json)."""
+    """Train, select, and return the test metrics (also written to RUN_DIR/metrics.json).
+
+    Raises RunDirectoryError when the run directory cannot be used as asked (`run_dir.py`)
+    and OutputError when another process is training into it.
+    """
     t = config.train
     accelerator = Accelerator(mixed_precision=t.mixed_precision, gradient_accumulation_steps=t.grad_accum)
+    run_dir = config.resolve(t.output_dir)
+    check_location(run_dir)
+    with exclusive(run_dir / "run", "python -m train fit") if accelerator.is_main_process else nullcontext():
+        if accelerator.is_main_process:
+            if resume:
+                recover_checkpoint(run_dir)
+            prepare(run_dir, resume, overwrite, read_trainer_state(run_dir) is not None)
+            write_marker(run_dir, config.name, resume)
+        accelerator.wait_for_everyone()
+        return train_and_select(accelerator, config, run_dir, resume, quiet)
+
+
+def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, resume: bool, quiet: bool) -> dict:
+    """The training script proper: data, model, epochs, selection, the held-out test."""
+    t = config.train
     say = (lambda *a: None) if quiet else accelerator.print
     hf_logging.disable_progress_bar()  # weight-loading bars would interleave with the training bar
-    run_dir = prepare_run_directory(config, resume, overwrite, accelerator)
     set_seed(t.seed)
     schema = load_schema(config.resolve(config.data.schema))
+    if resume and (conflicts := resume_conflicts(run_dir, config, schema)):
+        raise RunDirectoryError(f"{run_dir}: --resume with a config that changes the model:\n  " + "\n  ".join(conflicts))
     splits = documents_by_split(config)
     train_docs, val_docs, test_docs = splits["train"], splits["validation"], splits["test"]
     say(f"documents: train {len(train_docs)}, validation {len(val_docs)}, test {len(test_docs)}")
@@ -169,10 +189,11 @@ def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Co
                     epoch: int, run_dir: Path, quiet: bool) -> None:
     t = config.train
     model.train()
-    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{t.epochs}", disable=quiet or not accelerator.is_local_main_process,
-               leave=False)
+    bar = progress(len(loader), f"epoch {epoch + 1}/{t.epochs}", "batch", every=len(loader),
+                   disable=quiet or not accelerator.is_local_main_process, leave=False)
     started, tokens = time.perf_counter(), 0
-    for batch in bar:
+    for batch in loader:
+        bar.update(1)
         with accelerator.accumulate(model):
             out = model(**batch, relation_weight=t.relation_loss_weight)
             accelerator.backward(out.loss)
@@ -188,6 +209,7 @@ def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Co
         if state["step"] % t.log_every == 0:
             log_progress(bar, out, optimizer, float(tokens) / max(time.perf_counter() - started, 1e-9),
                          state["step"], epoch, run_dir, accelerator)
+    bar.close()
 
 
 def log_progress(bar, out, optimizer, speed: float, step: int, epoch: int, run_dir: Path, accelerator) -> None:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from ..data.documents import Document, DocumentError, Entity, read_text
+from ..files import safe_filename
 from ..data.schema import Schema
 from .importing import Imported, RawEntity, RawRelation, settle_document
 
@@ -133,9 +134,12 @@ def annotation_conf(schema: Schema) -> str:
 
 
 def visual_conf(schema: Schema) -> str:
-    """brat's `visual.conf`: the schema's colours, so brat shows what `show` pages show."""
+    """brat's `visual.conf`: the schema's colours, so brat shows what `show` pages show, and
+    right-to-left text (brat's `[options]` "Text direction:rtl", read by its
+    `projectconfig.visual_options_get_text_direction`)."""
     lines = ["[labels]"] + [f"{name} | {name}" for name in schema.entity_names + schema.relation_names]
     lines += ["", "[drawing]"] + [f"{name}\tbgColor:{schema.color(name)}" for name in schema.entity_names]
+    lines += ["", "[options]", "Arcs bundle:none", "Text direction:rtl"]
     return "\n".join(lines) + "\n"
 
 
@@ -145,10 +149,11 @@ def write_brat(docs: list[Document], out_dir: Path, schema: Schema) -> list[Path
     written = []
     for doc in docs:
         ann = brat_annotation(doc)
-        with open(out_dir / f"{doc.id}.txt", "w", encoding="utf-8", newline="") as handle:
+        name = safe_filename(doc.id)
+        with open(out_dir / f"{name}.txt", "w", encoding="utf-8", newline="") as handle:
             handle.write(doc.text or "")  # newline="" keeps \r\n, which brat's offsets count
-        (out_dir / f"{doc.id}.ann").write_text(ann, encoding="utf-8", newline="\n")
-        written.append(out_dir / f"{doc.id}.ann")
+        (out_dir / f"{name}.ann").write_text(ann, encoding="utf-8", newline="\n")
+        written.append(out_dir / f"{name}.ann")
     (out_dir / "annotation.conf").write_text(annotation_conf(schema), encoding="utf-8")
     (out_dir / "visual.conf").write_text(visual_conf(schema), encoding="utf-8")
     return written

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..data.schema import REPO_ROOT, Schema, load_schema
 from .brat import read_brat, write_brat
 from .conll import write_conll
-from .doccano import read_doccano
+from .doccano import read_doccano, write_doccano
 from .importing import check_imports, write_imports
 from .labelstudio import read_labelstudio, task, write_tasks
 from .model_card import write_model_card
@@ -62,11 +62,11 @@ def run_import(args: argparse.Namespace) -> int:
 # --- export --------------------------------------------------------------------------------
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("format", choices=["brat", "labelstudio", "conll"], help="the format to write")
+    parser.add_argument("format", choices=["brat", "labelstudio", "doccano", "conll"], help="the format to write")
     parser.add_argument("source", type=Path, help="an annotation folder or file, or a predictions .jsonl")
     parser.add_argument("--out", type=Path, required=True,
                         help="brat: a folder; labelstudio: a folder (tasks.json + labeling_config.xml) or a .json "
-                        "file; conll: a file")
+                        "file; doccano: a .jsonl file; conll: a file")
     parser.add_argument("--texts", type=Path, default=REPO_ROOT / "annotations",
                         help="for predictions without text: a folder of <id>.json annotations or <id>.txt texts "
                         "(default: annotations/)")
@@ -92,6 +92,9 @@ def run_export(args: argparse.Namespace) -> int:
     elif args.format == "labelstudio":
         tasks_path, config_path = write_tasks(_labelstudio_tasks(args, docs), args.out, schema)
         print(f"wrote {len(docs)} tasks to {tasks_path} and the labeling config to {config_path}")
+    elif args.format == "doccano":
+        write_doccano(docs, args.out)
+        print(f"wrote {len(docs)} documents to {args.out} (import into a doccano relation-extraction project)")
     else:
         write_conll(docs, args.out)
         print(f"wrote {len(docs)} documents to {args.out}")

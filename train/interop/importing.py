@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..data.documents import Document, Entity, Relation, read_text, write_annotation_file
+from ..files import safe_filename
+
+from ..data.documents import Document, Entity, Relation, load_annotation_file, read_text, write_annotation_file
 from ..data.schema import REPO_ROOT, Schema
 from ..data.validate import check_document
-
-# A document id becomes a file name: letters (any script), digits, '_', '-', '.'.
-_SAFE_ID = re.compile(r"[\w][\w.-]*")
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,9 @@ class Imported:
     locations: dict[str, str] = field(default_factory=dict)  # entity/relation id -> place
     problems: list[ImportProblem] = field(default_factory=list)
     skip: bool = False  # nothing to check or write (unannotated task, unreadable file); problems still count
+    without_relations: bool = False
+    """The tool's record cannot hold relations (a doccano sequence-labeling export): importing it
+    over a file that has relations would delete them, so that is refused."""
 
     def error(self, where: str, message: str) -> None:
         self.problems.append(ImportProblem("error", where, message))
@@ -88,8 +90,10 @@ def check_imports(items: list[Imported], schema: Schema) -> list[ImportProblem]:
         problems += item.problems
         if item.skip:
             continue
-        if not _SAFE_ID.fullmatch(doc.id):
-            problems.append(ImportProblem("error", doc.source, f"document id {doc.id!r} cannot be a file name"))
+        try:
+            safe_filename(doc.id)
+        except ValueError as err:
+            problems.append(ImportProblem("error", doc.source, str(err)))
         if doc.id in seen:
             problems.append(ImportProblem("error", doc.source, f"document id {doc.id!r} also comes from {seen[doc.id]}"))
         seen.setdefault(doc.id, doc.source)
@@ -123,9 +127,13 @@ def write_imports(items: list[Imported], out_dir: Path, text_dir: Path, force: b
     items = [item for item in items if not item.skip]
     refusals = []
     for item in items:
-        target, text_path = out_dir / f"{item.doc.id}.json", text_dir / f"{item.doc.id}.txt"
+        name = safe_filename(item.doc.id)
+        target, text_path = out_dir / f"{name}.json", text_dir / f"{name}.txt"
         if target.exists() and not force:
             refusals.append(f"{target} exists (use --force to replace it)")
+        elif target.exists() and item.without_relations and (kept := len(load_annotation_file(target).relations)):
+            refusals.append(f"{target} has {kept} relations and this export has none (a label-only export): "
+                            "export the project with relations, or move the file away first; nothing was written")
         if text_path.exists() and not force and not _text_is(text_path, item.doc.text or ""):
             refusals.append(f"{text_path} exists with a different text (use --force to replace it)")
     if refusals:
@@ -134,13 +142,13 @@ def write_imports(items: list[Imported], out_dir: Path, text_dir: Path, force: b
     text_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for item in items:
-        text_path = text_dir / f"{item.doc.id}.txt"
+        text_path = text_dir / f"{safe_filename(item.doc.id)}.txt"
         if not _text_is(text_path, item.doc.text or ""):
             with open(text_path, "w", encoding="utf-8", newline="") as handle:  # keep \r\n: offsets count it
                 handle.write(item.doc.text or "")
         item.doc.text_file = repository_path(text_path)
-        write_annotation_file(item.doc, out_dir / f"{item.doc.id}.json")
-        written.append(out_dir / f"{item.doc.id}.json")
+        write_annotation_file(item.doc, out_dir / f"{safe_filename(item.doc.id)}.json")
+        written.append(out_dir / f"{safe_filename(item.doc.id)}.json")
     return written
 
 

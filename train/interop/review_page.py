@@ -14,7 +14,7 @@ from html import escape
 
 from ..data.documents import Document, Entity, Relation
 from ..data.schema import Schema
-from ..data.text import sentence_spans
+from ..data.text import sentence_of, sentence_spans
 from ..evaluate.pairing import entity_span
 from ..evaluate.relations import relation_key
 from .review_assets import CSS, SCRIPT, safe_color
@@ -118,17 +118,17 @@ class Placed:
 
 def place(doc: Document, spans: list[tuple[int, int]]) -> Placed:
     placed = Placed({}, {}, [])
-    sentence_of = {}
+    owner = {}
     for ent in doc.entities:
-        index = next((i for i, (s, e) in enumerate(spans) if s <= ent.start and ent.end <= e), None)
-        sentence_of[ent.id] = index
+        index = sentence_of(spans, ent.start, ent.end)
+        owner[ent.id] = index
         if index is None:
             placed.outside.append(ent)
         else:
             placed.entities.setdefault(index, []).append(ent)
     for rel in doc.relations:
-        index = sentence_of.get(rel.head)
-        if index is not None and rel.tail in sentence_of:
+        index = owner.get(rel.head)
+        if index is not None and rel.tail in owner:
             placed.relations.setdefault(index, []).append(rel)
     return placed
 

@@ -1,13 +1,18 @@
-"""Where each seed article in `seeds/` comes from, as far as its own text shows.
+"""Where each seed article in `seeds/` comes from.
 
-Used by the dataset and model cards. An outlet is named only where the article names
-itself; `evidence` says what in the text shows it. (Kept in Python rather than YAML so
-that it ships with the package without extra packaging rules.)
+Used by the dataset and model cards. For the five first seeds (000-004), which came
+without a record of their source, an outlet is named only where the article names
+itself and `evidence` says what in the text shows it. The articles taken from the shared
+corpus (005-029) have their provenance in `seeds/SOURCES.yaml` (corpus record, outlet,
+date, URL, licence), read here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 
 @dataclass(frozen=True)
@@ -57,3 +62,22 @@ SEED_SOURCES: tuple[SeedSource, ...] = (
         "Russian claims that Washington builds a \"New Syrian Army\" from former Islamic State fighters",
     ),
 )
+
+
+SOURCES_FILE = Path(__file__).resolve().parents[2] / "seeds" / "SOURCES.yaml"
+
+
+def corpus_sources(path: Path = SOURCES_FILE) -> tuple[SeedSource, ...]:
+    """The corpus articles of `seeds/SOURCES.yaml`, in the shape of the first seeds' rows."""
+    if not path.is_file():
+        return ()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    outlets = data.get("outlets") or {}
+    return tuple(
+        SeedSource(item["id"], f"{item['source']} ({item['corpus']}, {item['date']})", outlets.get(item["source"], ""),
+                   f"corpus record `{item['corpus_id']}`" + (f", {item['url']}" if item.get("url") else ""),
+                   "", f"licence: {item['license']}")
+        for item in data.get("articles") or [])
+
+
+SEED_SOURCES = SEED_SOURCES + corpus_sources()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..files import safe_filename
 from ..data.documents import Document, DocumentError, annotation_files, load_annotation_file, load_documents, read_text
 
 
@@ -17,7 +18,9 @@ def is_predictions(path: Path) -> bool:
 
 
 def text_for(doc_id: str, texts: Path) -> str | None:
-    annotation, raw = texts / f"{doc_id}.json", texts / f"{doc_id}.txt"
+    """The text of `doc_id` under `texts`; ValueError for an id that is not a plain file name."""
+    name = safe_filename(doc_id)
+    annotation, raw = texts / f"{name}.json", texts / f"{name}.txt"
     if annotation.exists():
         return load_annotation_file(annotation).text
     if raw.exists():

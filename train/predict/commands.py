@@ -12,12 +12,13 @@ import argparse
 import json
 import os
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from .inputs import InputItem, count_inputs, iter_inputs
+from ..files import check_output_file, exclusive
+from ..progress import progress
 from .output import RecordWriter, merge_shards, partial_path, records_to_keep, shard_path
 
 
@@ -31,6 +32,8 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None, help="default: the run's train.mixed_precision")
     parser.add_argument("--chunk", type=int, default=64, help="documents decoded together (memory stays bounded by this)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--progress-every", type=int, default=100,
+                        help="when stderr is not a terminal (a log): one progress line per this many documents")
 
 
 @dataclass
@@ -39,39 +42,61 @@ class Tally:
     errors: list[str] = field(default_factory=list)
 
 
-def _flush(pending: list[tuple[int, InputItem, str | None]], predictor, writer: RecordWriter, tally: Tally,
+KEPT = "kept"
+"""Marks a pending item whose record a previous run already wrote (`--resume`)."""
+
+
+def _flush(pending: list[tuple[int, InputItem, str | dict | None]], predictor, writer: RecordWriter, tally: Tally,
            sharded: bool, bar) -> None:
-    """Predict the pending documents and write all pending records in input order."""
-    docs = [item for _, item, error in pending if error is None]
+    """Predict the pending documents and write all pending records in input order.
+
+    Each pending entry is (input index, item, None to predict | error text | kept record).
+    A record that cannot be written (UTF-8 cannot hold it) becomes an error record.
+    """
+    docs = [item for _, item, state in pending if state is None]
     predicted = iter(predictor.predict([i.text for i in docs], [i.id for i in docs]))
-    for index, item, error in pending:
-        if error is None:
+    for index, item, state in pending:
+        if isinstance(state, dict):
+            record = state
+        elif state is None:
             record = next(predicted).to_dict()
-            tally.predicted += 1
         else:
-            record = InputItem(item.id, error=error, where=item.where).error_record()
-            tally.errors.append(record["error"])
-            print(f"error: {record['error']}", file=sys.stderr)
+            record = _error(item, state, tally)
         if sharded:
             record["_index"] = index
-        writer.write(record)
+        try:
+            writer.write(record)
+            tally.predicted += state is None
+        except UnicodeEncodeError as err:
+            record = _error(item, f"cannot be written as UTF-8 ({err.reason})", tally)
+            writer.write({**record, "_index": index} if sharded else record)
         bar.update(1)
     pending.clear()
 
 
-def predict_stream(items, predictor, writer: RecordWriter, rank: int, world: int, skip: set[str],
+def _error(item: InputItem, message: str, tally: Tally) -> dict:
+    record = InputItem(item.id, error=message, where=item.where).error_record()
+    tally.errors.append(record["error"])
+    print(f"error: {record['error']}", file=sys.stderr)
+    return record
+
+
+def predict_stream(items, predictor, writer: RecordWriter, rank: int, world: int, kept: dict[str, dict],
                    chunk: int, bar) -> Tally:
-    """Predict this process's share of `items`; duplicate ids are errors (the first one wins)."""
+    """Predict this process's share of `items`; duplicate ids are errors (the first one wins);
+    records in `kept` (by id, from an earlier run) are written again at their input position."""
     tally, pending, first_seen = Tally(), [], {}
     for index, item in enumerate(items):
         duplicate = item.id is not None and item.id in first_seen
         if item.id is not None:
             first_seen.setdefault(item.id, item.where)
-        if index % world != rank or (item.id in skip and not duplicate):
+        if index % world != rank:
             continue
-        error = item.error or (f"duplicate id {item.id!r} (first at {first_seen[item.id]})" if duplicate else None)
-        pending.append((index, item, error))
-        if sum(e is None for _, _, e in pending) >= chunk:
+        state = item.error or (f"duplicate id {item.id!r} (first at {first_seen[item.id]})" if duplicate else None)
+        if state is None and item.id in kept:
+            state = kept[item.id]
+        pending.append((index, item, state))
+        if sum(s is None for _, _, s in pending) >= chunk:
             _flush(pending, predictor, writer, tally, world > 1, bar)
     _flush(pending, predictor, writer, tally, world > 1, bar)
     return tally
@@ -86,36 +111,38 @@ def run_predict(args: argparse.Namespace) -> int:
     rank, world = state.process_index, state.num_processes
     if world > 1 and (args.out is None or "-" in args.inputs):
         raise ValueError("with several processes, give -o OUT.jsonl and file or folder inputs (not stdin)")
-    kept = records_to_keep(args.out) if (args.resume and args.out) else []
-    predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
-                                   batch_size=args.batch_size, precision=args.precision)
-    predictor.docs_per_chunk = args.chunk
-    if world > 1:
-        writer = RecordWriter.to_file(shard_path(args.out, rank))
-    else:
-        writer = RecordWriter.to_file(partial_path(args.out)) if args.out else RecordWriter(sys.stdout, close=False)
-        for record in kept:
-            writer.write(record)
-    total = count_inputs(args.inputs)
-    bar = tqdm(total=None if total is None else -(-max(total - len(kept), 0) // world), unit="doc",
-               file=sys.stderr, disable=args.no_progress or not state.is_main_process, desc="predict")
-    tally = predict_stream(iter_inputs(args.inputs), predictor, writer, rank, world,
-                           {r["id"] for r in kept}, args.chunk, bar)
-    bar.close()
-    writer.close()
-    return _finish(args, state, kept, tally)
+    if args.batch_size < 1 or args.chunk < 1:
+        raise ValueError(f"--batch-size and --chunk must be positive, got {args.batch_size} and {args.chunk}")
+    if args.out is not None:
+        for path in (args.out, partial_path(args.out)):
+            check_output_file(path)
+    with exclusive(args.out, "python -m train predict") if args.out and state.is_main_process else nullcontext():
+        kept = {r["id"]: r for r in records_to_keep(args.out)} if (args.resume and args.out) else {}
+        predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
+                                       batch_size=args.batch_size, precision=args.precision)
+        predictor.docs_per_chunk = args.chunk
+        if world > 1:
+            writer = RecordWriter.to_file(shard_path(args.out, rank))
+        else:
+            writer = RecordWriter.to_file(partial_path(args.out)) if args.out else RecordWriter(sys.stdout, close=False)
+        total = count_inputs(args.inputs)
+        bar = progress(None if total is None else -(-total // world), "predict", "doc", every=args.progress_every,
+                       disable=args.no_progress or not state.is_main_process)
+        tally = predict_stream(iter_inputs(args.inputs), predictor, writer, rank, world, kept, args.chunk, bar)
+        bar.close()
+        writer.close()
+        return _finish(args, state, len(kept), tally)
 
 
-def _finish(args, state, kept: list[dict], tally: Tally) -> int:
+def _finish(args, state, kept: int, tally: Tally) -> int:
     """Merge shards, move the output into place, print the summary, return the exit status."""
     world = state.num_processes
     if world > 1:
         state.wait_for_everyone()
         predicted, errors = _count_shard_records(args.out, world) if state.is_main_process else (0, 0)
+        predicted -= kept  # the shards hold the kept records too
         if state.is_main_process:
             merged = RecordWriter.to_file(partial_path(args.out))
-            for record in kept:
-                merged.write(record)
             merge_shards(args.out, world, merged)
             merged.close()
         state.wait_for_everyone()
@@ -126,7 +153,7 @@ def _finish(args, state, kept: list[dict], tally: Tally) -> int:
     if args.out:
         os.replace(partial_path(args.out), args.out)
     where = f" -> {args.out}" if args.out else ""
-    kept_note = f", {len(kept)} kept from the previous output" if kept else ""
+    kept_note = f", {kept} kept from the previous output" if kept else ""
     print(f"predicted {predicted} documents{kept_note}, {errors} errors{where}", file=sys.stderr)
     return 1 if errors else 0
 

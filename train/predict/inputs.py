@@ -1,8 +1,10 @@
 """Inputs for batch prediction: .txt files, folders, JSON lines files, stdin.
 
 `iter_inputs` yields, in a fixed order, one `InputItem` per document: either a text to
-predict or an error (unreadable path, bad encoding, a JSON line that is not JSON, lacks
-`text` or has a non-string `text`). Errors never stop the stream.
+predict or an error naming the file (and line): an unreadable path, invalid UTF-8, a JSON
+line that is not JSON or nested too deeply, lacks `text`, has a non-string `text` or `id`,
+or holds a lone surrogate. JSON lines are read in bytes, one line at a time, so one bad
+byte or line costs that line only. Errors never stop the stream.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import BinaryIO, Iterator
 
 
 @dataclass
@@ -40,51 +42,69 @@ def _read_txt(path: Path, doc_id: str) -> InputItem:
         return InputItem(doc_id, error=f"not valid UTF-8 ({err.reason} at byte {err.start})", where=str(path))
 
 
-def _jsonl_items(handle: TextIO, name: str) -> Iterator[InputItem]:
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        where = f"{name}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            yield InputItem(None, error=f"not JSON ({err.msg})", where=where)
-            continue
-        if not isinstance(record, dict):
-            yield InputItem(None, error="expected a JSON object with 'id' and 'text'", where=where)
-            continue
-        doc_id = record.get("id")
-        doc_id = where if doc_id is None else str(doc_id)
-        if "text" not in record:
-            yield InputItem(doc_id, error="no 'text' key", where=where)
-        elif not isinstance(record["text"], str):
-            yield InputItem(doc_id, error=f"'text' must be a string, got {type(record['text']).__name__}", where=where)
-        else:
-            yield InputItem(doc_id, text=record["text"], where=where)
+def _unencodable(value: str) -> str | None:
+    """Why `value` cannot be written as UTF-8 (a lone surrogate), or None."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        return f"contains a lone surrogate (U+{ord(value[err.start]):04X}) at character {err.start}"
+    return None
+
+
+def parse_jsonl_line(raw: bytes, where: str) -> InputItem:
+    """One JSON line (bytes) as an input item; anything wrong becomes an error item."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return InputItem(None, error=f"not valid UTF-8 ({err.reason} at byte {err.start} of the line)", where=where)
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        return InputItem(None, error=f"not JSON ({err.msg})", where=where)
+    except RecursionError:
+        return InputItem(None, error="JSON nested too deeply", where=where)
+    if not isinstance(record, dict):
+        return InputItem(None, error="expected a JSON object with 'id' and 'text'", where=where)
+    doc_id = record.get("id", where)
+    if not isinstance(doc_id, str) or not doc_id:
+        return InputItem(None, error=f"'id' must be a non-empty string, got {doc_id!r}"[:200], where=where)
+    if (why := _unencodable(doc_id)) is not None:
+        return InputItem(None, error=f"'id' {why}", where=where)
+    if "text" not in record:
+        return InputItem(doc_id, error="no 'text' key", where=where)
+    if not isinstance(record["text"], str):
+        return InputItem(doc_id, error=f"'text' must be a string, got {type(record['text']).__name__}", where=where)
+    if (why := _unencodable(record["text"])) is not None:
+        return InputItem(doc_id, error=f"'text' {why}", where=where)
+    return InputItem(doc_id, text=record["text"], where=where)
+
+
+def _jsonl_items(handle: BinaryIO, name: str) -> Iterator[InputItem]:
+    """Items of a JSON lines stream read in bytes, line by line: one bad line costs one item."""
+    for number, raw in enumerate(handle, start=1):
+        if raw.strip():
+            yield parse_jsonl_line(raw, f"{name}:{number}")
 
 
 def _jsonl_file(path: Path) -> Iterator[InputItem]:
     try:
-        handle = open(path, encoding="utf-8", newline="")
+        handle = open(path, "rb")
     except OSError as err:
         yield InputItem(str(path), error=f"cannot read ({err.strerror})", where=str(path))
         return
     with handle:
-        try:
-            yield from _jsonl_items(handle, str(path))
-        except UnicodeDecodeError as err:
-            yield InputItem(str(path), error=f"not valid UTF-8 ({err.reason})", where=str(path))
+        yield from _jsonl_items(handle, str(path))
 
 
 def _strip_txt(name: str) -> str:
     return name[:-4] if name.endswith(".txt") else name
 
 
-def iter_inputs(arguments: list[str], stdin: TextIO | None = None) -> Iterator[InputItem]:
+def iter_inputs(arguments: list[str], stdin: BinaryIO | None = None) -> Iterator[InputItem]:
     """Every document named by the arguments, in argument order (folders sorted)."""
     for argument in arguments:
         if argument == "-":
-            yield from _jsonl_items(stdin or sys.stdin, "<stdin>")
+            yield from _jsonl_items(stdin or sys.stdin.buffer, "<stdin>")
             continue
         path = Path(argument)
         if path.is_dir():

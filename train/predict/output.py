@@ -3,7 +3,8 @@
 Records go to `<out>.partial` as they are produced (one flushed line each); only when
 every document is done is the file renamed to `<out>`. An interrupted run therefore never
 leaves a half-written `<out>`, and `--resume` keeps every complete record of `<out>` or
-`<out>.partial` and predicts only the documents they lack.
+`<out>.partial`, writes each at its input position and predicts only the documents they
+lack (error records are made again).
 """
 
 from __future__ import annotations
@@ -11,6 +12,18 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+
+
+_LINE_BREAKING = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_line(record: dict) -> str:
+    """`record` as one JSON line, non-ASCII kept, with U+0085, U+2028 and U+2029 escaped:
+    they are legal in JSON strings but many line readers split on them."""
+    line = json.dumps(record, ensure_ascii=False)
+    if any(c in line for c in _LINE_BREAKING):
+        line = "".join(_LINE_BREAKING.get(c, c) for c in line)
+    return line + "\n"
 
 
 def partial_path(out: Path) -> Path:
@@ -62,7 +75,11 @@ class RecordWriter:
         return cls(open(path, "w", encoding="utf-8"), close=True)
 
     def write(self, record: dict) -> None:
-        self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        """One JSON line; raises UnicodeEncodeError (before writing anything) for a record that
+        UTF-8 cannot hold."""
+        line = json_line(record)
+        line.encode("utf-8")
+        self.handle.write(line)
         self.handle.flush()
 
     def close(self) -> None:

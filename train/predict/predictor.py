@@ -10,6 +10,7 @@ unfinished sentences are kept.
 from __future__ import annotations
 
 import contextlib
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,8 @@ from ..align import SentenceTokens, Window, candidate_pairs, entities_in_sentenc
 from ..data.documents import Document, Entity
 from ..data.gazetteer import Gazetteer
 from ..data.schema import Schema, schema_from_dict
-from ..decode import (RELATION_THRESHOLD, build_document, centrality, decode_bio, entities_from_spans, merge_windows,
-                      pick_relations)
+from ..decode import (build_document, centrality, decode_bio, entities_from_spans, merge_windows, pick_relations,
+                      relation_choices)
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -180,15 +181,11 @@ class Predictor:
         entities[sentence.doc].extend(e for e, _ in found)
         ranges = [r for _, r in found]
         types = [e.type for e, _ in found]
-        pairs = candidate_pairs(types, self.schema)
         if len(numbers) == 1:
+            pairs = candidate_pairs(types, self.schema)
             by_window = {numbers[0]: pairs} if pairs else {}
         else:
-            by_window = defaultdict(list)
-            for i, j in pairs:
-                window = _best_window(ranges[i], ranges[j], [(n, windows[n]) for n in numbers])
-                if window is not None:
-                    by_window[window].append((i, j))
+            by_window = pairs_by_window(ranges, types, [(n, windows[n]) for n in numbers], self.schema)
         return [(sentence.doc, base, window, pairs, ranges, types) for window, pairs in by_window.items()]
 
     def _score_relations(self, jobs: list[tuple], hidden: dict, windows: list[Window],
@@ -218,26 +215,40 @@ class Predictor:
         with self._autocast():
             logits = self.model.relation_logits(states, mentions, torch.tensor(heads, device=device),
                                                 torch.tensor(tails, device=device))
-        probs = logits.float().sigmoid()
-        rows, type_ids = (probs >= RELATION_THRESHOLD).nonzero(as_tuple=True)
         per_doc: dict[int, list] = defaultdict(list)
-        for row, type_id, score in zip(rows.tolist(), type_ids.tolist(), probs[rows, type_ids].tolist()):
+        for row, type_id, score in relation_choices(logits.float().softmax(-1)):
             doc, base, i, j = owners[row]
             per_doc[doc].append(((base + i, base + j), type_id, score))
         for doc, found in per_doc.items():
             relations[doc].extend(pick_relations(found, self.schema, entities[doc]))
 
 
-def _best_window(a: tuple[int, int], b: tuple[int, int], windows: list[tuple[int, Window]]) -> int | None:
-    """The window holding both mentions where the nearer-to-edge subword is most central."""
-    lo, hi = min(a[0], b[0]), max(a[1], b[1])
-    best, best_score = None, -1
+def pairs_by_window(ranges: list[tuple[int, int]], types: list[str], windows: list[tuple[int, Window]],
+                    schema: Schema) -> dict[int, list[tuple[int, int]]]:
+    """Candidate pairs of a long sentence's mentions, each given to the window that holds
+    both mentions where the nearer-to-edge subword is most central (ties: earlier window).
+
+    Only mentions that share a window can be paired, so the work is the sum over windows
+    of the pairs inside each one: linear in the sentence length, not quadratic in its
+    mentions.
+    """
+    best: dict[tuple[int, int], tuple[int, int]] = {}  # pair -> (score, window number)
+    order = sorted(range(len(ranges)), key=lambda i: ranges[i])
+    starts = [ranges[i][0] for i in order]
     for number, window in windows:
-        if window.first <= lo and hi < window.first + window.size:
+        last = window.first + window.size - 1
+        nearby = order[bisect_left(starts, window.first):bisect_right(starts, last)]
+        inside = [i for i in nearby if ranges[i][1] <= last]
+        for i, j in candidate_pairs([types[k] for k in inside], schema):
+            a, b = inside[i], inside[j]
+            lo, hi = min(ranges[a][0], ranges[b][0]), max(ranges[a][1], ranges[b][1])
             score = min(centrality(lo, window.first, window.size), centrality(hi, window.first, window.size))
-            if score > best_score:
-                best, best_score = number, score
-    return best
+            if score > best.get((a, b), (-1, 0))[0]:
+                best[(a, b)] = (score, number)
+    by_window: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pair, (_, number) in sorted(best.items()):
+        by_window[number].append(pair)
+    return by_window
 
 
 def _run_precision(path: Path) -> str:
