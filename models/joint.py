@@ -38,7 +38,6 @@ class JointConfig(PretrainedConfig):
         window_length: int = 128,
         window_stride: int = 32,
         normalization: str = "arabert_v02",
-        gazetteer_dim: int = 0,
         initializer_range: float = 0.02,
         **kwargs,
     ):
@@ -53,8 +52,6 @@ class JointConfig(PretrainedConfig):
         self.window_stride = window_stride
         self.normalization = normalization
         """Text normalization scheme applied before tokenizing (train/data/normalize.py)."""
-        self.gazetteer_dim = gazetteer_dim
-        """Size of the embedding of gazetteer BIO tags that the token head reads (0: none)."""
         self.initializer_range = initializer_range
         if self.schema and "id2label" not in kwargs:
             bio = bio_labels(self.schema)
@@ -141,9 +138,7 @@ class JointModel(PreTrainedModel):
         hidden = self.encoder.config.hidden_size
         n_types, n_relations = len(config.entity_types), len(config.relation_labels)
         self.dropout = nn.Dropout(config.dropout)
-        if config.gazetteer_dim:
-            self.gazetteer_embedding = nn.Embedding(len(config.id2label), config.gazetteer_dim)
-        self.token_head = nn.Linear(hidden + config.gazetteer_dim, len(config.id2label))
+        self.token_head = nn.Linear(hidden, len(config.id2label))
         self.type_embedding = nn.Embedding(n_types, config.entity_type_dim)
         mention = 2 * hidden + config.entity_type_dim
         self.relation_head = nn.Sequential(
@@ -168,15 +163,9 @@ class JointModel(PreTrainedModel):
         """The one encoder pass per window; both heads read its output."""
         return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    def token_logits(self, hidden: torch.Tensor, gazetteer_ids: torch.Tensor | None = None) -> torch.Tensor:
-        """float[windows, positions, BIO labels]; with a gazetteer, each position's state is
-        joined by the embedding of its gazetteer tag (all "O" when `gazetteer_ids` is None)."""
-        features = self.dropout(hidden)
-        if self.config.gazetteer_dim:
-            if gazetteer_ids is None:
-                gazetteer_ids = torch.zeros(hidden.shape[:2], dtype=torch.long, device=hidden.device)
-            features = torch.cat([features, self.gazetteer_embedding(gazetteer_ids).to(features.dtype)], dim=-1)
-        return self.token_head(features)
+    def token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """float[windows, positions, BIO labels]."""
+        return self.token_head(self.dropout(hidden))
 
     def mention_states(self, hidden: torch.Tensor, mentions: Mentions) -> torch.Tensor:
         start = hidden[mentions.window, mentions.start]
@@ -226,7 +215,7 @@ class JointModel(PreTrainedModel):
 
     def forward(self, input_ids, attention_mask, labels=None, mention_window=None, mention_start=None,
                 mention_end=None, mention_type=None, pair_heads=None, pair_tails=None, pair_labels=None,
-                gazetteer_ids=None, relation_weight: float = 1.0, **_) -> JointOutput:
+                relation_weight: float = 1.0, **_) -> JointOutput:
         """Training step (or scoring with given mentions): one encoder pass feeds both heads.
 
         Mentions arrive as flat tensors (window index, first and last subword, type id) so
@@ -236,7 +225,7 @@ class JointModel(PreTrainedModel):
         distribution (`relation_targets`), averaged over pairs.
         """
         hidden = self.encode(input_ids, attention_mask)
-        token_logits = self.token_logits(hidden, gazetteer_ids)
+        token_logits = self.token_logits(hidden)
         out = JointOutput(token_logits=token_logits, hidden_states=hidden)
         if pair_heads is not None and pair_heads.numel():
             mentions = Mentions(mention_window, mention_start, mention_end, mention_type)

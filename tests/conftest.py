@@ -38,3 +38,14 @@ def all_gold_docs():
     docs = load_annotations(ROOT / "annotations")
     assert len(docs) == 30
     return docs
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Multi-threaded CPU kernels reduce in varying order; one thread makes runs bitwise repeatable."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

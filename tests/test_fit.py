@@ -13,7 +13,7 @@ from train.fit.checkpoint import atomic_directory
 from train.fit.loop import RunDirectoryError, fit
 
 from conftest import ROOT
-from helpers import accelerate_launcher, tiny_config
+from helpers import FIVE_SEEDS, accelerate_launcher, tiny_config
 
 FAST = ["--train.epochs=3", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
 
@@ -22,13 +22,7 @@ def small_config(out, *extra):
     return tiny_config(*FAST, f"--train.output_dir={out}", *extra)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Multi-threaded CPU kernels reduce in varying order; one thread makes runs bitwise repeatable."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # bitwise-repeatable runs (conftest)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +134,7 @@ def test_two_cpu_processes_train(tmp_path):
     accelerate = accelerate_launcher()
     out = tmp_path / "ddp"
     overrides = ["--model.tiny.vocab_size=300", "--model.tiny.hidden_size=32", "--model.tiny.intermediate_size=64",
-                 "--model.tiny.num_layers=1", *FAST, "--train.epochs=2", f"--train.output_dir={out}"]
+                 "--model.tiny.num_layers=1", *FAST, *FIVE_SEEDS, "--train.epochs=2", f"--train.output_dir={out}"]
     result = subprocess.run([accelerate, "launch", "--num_processes", "2", "--cpu", "-m", "train", "fit",
                              "configs/tiny.yaml", "--quiet", *overrides], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]

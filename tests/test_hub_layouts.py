@@ -11,10 +11,11 @@ from models.encoders import pretrained_encoder
 from train.cli import main
 
 from conftest import ROOT
+from helpers import FIVE_SEEDS
 from hub_layouts import arabert_directory, xlmr_directory
 
 QUICK = ["--train.epochs=2", "--train.patience=0", "--model.max_length=64", "--model.stride=16",
-         "--train.batch_size=8", "--train.mixed_precision=no", "--train.log_every=1"]
+         "--train.batch_size=8", "--train.mixed_precision=no", "--train.log_every=1", *FIVE_SEEDS]
 TEST_ARTICLE = ROOT / "seeds" / "001_b15eb7a366a881e5.txt"
 
 

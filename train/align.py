@@ -28,8 +28,6 @@ class SentenceTokens:
     """Raw char span in the document of each subword."""
     words: list[int]
     """Index of the tokenizer's pre-token word each subword belongs to."""
-    gazetteer: list[int] | None = None
-    """BIO label id per subword of the gazetteer matches (`model.gazetteer_dim`), or None."""
 
 
 @dataclass
@@ -42,8 +40,6 @@ class Window:
     """[CLS] + subwords + [SEP]."""
     labels: list[int] | None = None
     """BIO label id per input position (-100 on special tokens); training only."""
-    gazetteer_ids: list[int] | None = None
-    """Gazetteer BIO label id per input position (0, "O", on special tokens), or None."""
     mentions: list[tuple[int, int, int]] = field(default_factory=list)
     """(first, last) input positions and type id of the entities fully inside the window."""
     mention_ids: list[str] = field(default_factory=list)
@@ -76,16 +72,13 @@ class AlignmentReport:
                 f"{self.multi_label_pairs} mention pairs with several relation types")
 
 
-def tokenize_documents(texts: list[str], tokenizer, normalization: str, gazetteers: list | None = None,
-                       bio_labels: list[str] | None = None) -> list[SentenceTokens]:
+def tokenize_documents(texts: list[str], tokenizer, normalization: str) -> list[SentenceTokens]:
     """Split every text into sentences and tokenize them in one batch call.
 
     Each document is normalized once (`normalization`: the encoder's scheme); a sentence is
     the slice of the normalized text that its raw span maps to (the offset map is
     monotonic, so a binary search finds it). A metaspace piece (▁قوات) stands for the space
     before its word; its span starts after that space, so spans meet word boundaries.
-    With a `Gazetteer` per text (and the schema's `bio_labels`), each sentence also gets the
-    BIO tags of the gazetteer's matches on its subwords.
     """
     units, pieces = [], []
     for doc, text in enumerate(texts):
@@ -107,25 +100,7 @@ def tokenize_documents(texts: list[str], tokenizer, normalization: str, gazettee
                  for a, b in offsets]
         words = [-1 if w is None else w for w in encoding.word_ids]
         sentences.append(SentenceTokens(doc, index, encoding.ids, spans, words))
-    if gazetteers is not None:
-        matches = [g.match(text) if g is not None else [] for g, text in zip(gazetteers, texts)]
-        for sentence in sentences:
-            sentence.gazetteer = span_tags(sentence.spans, matches[sentence.doc], bio_labels)
     return sentences
-
-
-def span_tags(spans: list[tuple[int, int]], found: list[tuple[int, int, str]], bio_labels: list[str]) -> list[int]:
-    """BIO label id per subword (raw char `spans`) for char spans (start, end, type)."""
-    tags = [0] * len(spans)
-    if not spans:
-        return tags
-    lo, hi = spans[0][0], spans[-1][1]
-    for start, end, etype in found:
-        if lo <= start and end <= hi and (rng := token_range(spans, start, end)):
-            tags[rng[0]] = bio_labels.index(f"B-{etype}")
-            for pos in range(rng[0] + 1, rng[1] + 1):
-                tags[pos] = bio_labels.index(f"I-{etype}")
-    return tags
 
 
 def window_ranges(length: int, size: int, stride: int) -> list[tuple[int, int]]:
@@ -144,10 +119,7 @@ def make_windows(sentences: list[SentenceTokens], tokenizer, max_length: int, st
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id  # properties that look the token up each time
     for number, sentence in enumerate(sentences):
         for first, last in window_ranges(len(sentence.ids), max_length - 2, stride):
-            window = Window(number, first, [cls] + sentence.ids[first:last] + [sep])
-            if sentence.gazetteer is not None:
-                window.gazetteer_ids = [0] + sentence.gazetteer[first:last] + [0]
-            windows.append(window)
+            windows.append(Window(number, first, [cls] + sentence.ids[first:last] + [sep]))
     return windows
 
 
@@ -247,11 +219,8 @@ def labelled_pairs(window: Window, schema: Schema,
 
 
 def training_windows(docs: list[Document], tokenizer, schema: Schema, max_length: int, stride: int,
-                     normalization: str, gazetteers: list | None = None,
-                     ) -> tuple[list[Window], list[SentenceTokens], AlignmentReport]:
-    """Labelled windows of `docs`; `gazetteers` (one per document) add gazetteer tags."""
-    sentences = tokenize_documents([d.text or "" for d in docs], tokenizer, normalization, gazetteers,
-                                   schema.bio_labels)
+                     normalization: str) -> tuple[list[Window], list[SentenceTokens], AlignmentReport]:
+    sentences = tokenize_documents([d.text or "" for d in docs], tokenizer, normalization)
     windows = make_windows(sentences, tokenizer, max_length, stride)
     report = label_windows(windows, sentences, docs, schema)
     return windows, sentences, report

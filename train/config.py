@@ -94,12 +94,6 @@ class ModelConfig:
     representable by whole subwords."""
     freeze_embeddings: bool = False
     """Keep the encoder's word embeddings at their pretrained values (not trained, not checkpointed)."""
-    gazetteer_dim: int = 0
-    """Size of the embedding of gazetteer tags (matches of the training split's annotated names,
-    `data/gazetteer.py`) that the token head reads beside each subword's state; 0: no gazetteer.
-    Each training document is tagged with the names of the other training documents only."""
-    gazetteer_places: bool = False
-    """Add GeoNames place names (`data/places.py`) to the gazetteer, typed as the schema's place type."""
     max_length: int = 128
     """Window length in subword tokens, special tokens included; longer sentences are split."""
     stride: int = 32
@@ -119,7 +113,10 @@ class TrainConfig:
     seed: int = 13
     """Seed for Python, NumPy and torch (all processes)."""
     epochs: int = 30
-    """Maximum number of passes over the training windows."""
+    """Maximum number of passes over the training windows (unless `max_steps` is set)."""
+    max_steps: int = 0
+    """When positive, train for this many optimizer steps instead (rounded up to whole epochs),
+    so a recipe trains about as long whatever the size of its training split."""
     batch_size: int = 16
     """Windows per batch and process."""
     eval_batch_size: int = 64
@@ -216,8 +213,6 @@ def _check_values(config: Config, problems: list[str]) -> None:
         problems.append(f"model.normalization: expected auto, {', '.join(SCHEMES)}, got {config.model.normalization!r}")
     if config.train.mixed_precision not in ("no", "fp16", "bf16"):
         problems.append(f"train.mixed_precision: expected no, fp16 or bf16, got {config.train.mixed_precision!r}")
-    if isinstance(config.model.gazetteer_dim, int) and config.model.gazetteer_dim < 0:
-        problems.append(f"model.gazetteer_dim: must be 0 (off) or positive, got {config.model.gazetteer_dim}")
     positive = {"model.max_length": config.model.max_length, "train.epochs": config.train.epochs,
                 "train.checkpoint_every": config.train.checkpoint_every,
                 "train.batch_size": config.train.batch_size, "train.grad_accum": config.train.grad_accum}
@@ -261,6 +256,7 @@ _RANGES = {
     "train.weight_decay": (0.0, None, True), "train.warmup_ratio": (0.0, 1.0, True),
     "train.max_grad_norm": (0.0, None, False), "train.relation_loss_weight": (0.0, None, True),
     "train.patience": (0, None, True), "train.log_every": (1, None, True), "train.seed": (0, None, True),
+    "train.max_steps": (0, None, True),
 }
 
 

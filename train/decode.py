@@ -39,6 +39,12 @@ def merge_windows(length: int, parts: list[tuple[int, torch.Tensor]]) -> torch.T
     return merged
 
 
+def punctuation_only(text: str, spans: list[tuple[int, int]]) -> list[bool]:
+    """Per subword (raw char span): True when it holds punctuation or symbols and nothing else."""
+    return [b > a and all(is_space(c) or is_split_char(c) for c in text[a:b]) and not text[a:b].isspace()
+            for a, b in spans]
+
+
 def whole_word_tags(tags: list[str], words: list[int]) -> list[str]:
     """A subword inside a word continues the entity its previous subword is in.
 
@@ -53,13 +59,17 @@ def whole_word_tags(tags: list[str], words: list[int]) -> list[str]:
     return tags
 
 
-def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None = None) -> list[tuple[int, int, str, float]]:
+def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None = None,
+               punctuation: list[bool] | None = None) -> list[tuple[int, int, str, float]]:
     """(first, last, type, score) spans from per-subword label probabilities.
 
-    Tags are the argmax, made whole-word when `words` (subword -> word index) is given;
-    an I- tag that does not continue an entity of its type starts one (tokenizers split
-    words the training data never saw, and dropping those would lose mentions). The score
-    is the mean probability of the chosen tags.
+    Tags are the argmax; a subword that is only punctuation (`punctuation[i]`) is outside
+    every entity, so "قوات سوريا الديمقراطية (قسد)" and "جرابلس، الباب" stay separate
+    mentions even where a SentencePiece word glues the punctuation to a name; then tags are
+    made whole-word when `words` (subword -> word index) is given; an I- tag that does not
+    continue an entity of its type starts one (tokenizers split words the training data
+    never saw, and dropping those would lose mentions). The score is the mean probability
+    of the chosen tags.
     """
     if probs.numel() == 0:
         return []
@@ -69,6 +79,8 @@ def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None =
     tags = [labels[i] for i in tag_ids.tolist()]
     if words is not None:
         tags = whole_word_tags(tags, words)
+    if punctuation is not None:
+        tags = ["O" if is_punct else tag for tag, is_punct in zip(tags, punctuation)]
     spans, current = [], None
     for pos, (tag, p) in enumerate(zip(tags, top.tolist())):
         prefix, _, etype = tag.partition("-")

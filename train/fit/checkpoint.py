@@ -43,14 +43,11 @@ def atomic_directory(final: Path):
     swap_into_place(tmp, final)
 
 
-def save_model(model, tokenizer, path: Path, gazetteer=None) -> None:
-    """`save_pretrained` of model (safetensors, config with id2label and schema) and tokenizer,
-    and the gazetteer the model reads (`gazetteer.json`) when it has one."""
+def save_model(model, tokenizer, path: Path) -> None:
+    """`save_pretrained` of model (safetensors, config with id2label and schema) and tokenizer."""
     with atomic_directory(path) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-        if gazetteer is not None:
-            gazetteer.save(tmp / "gazetteer.json")
 
 
 def save_checkpoint(accelerator, model, tokenizer, state: dict, run_dir: Path) -> None:

@@ -37,7 +37,7 @@ from ..evaluate.scoring import metric_at, score_documents, score_predictor
 from ..interop.model_card import write_model_card
 from ..predict.predictor import Predictor
 from .batches import LengthGroupedBatches, collate_windows
-from .build import build_gazetteers, build_model, freeze, make_optimizer
+from .build import build_model, freeze, make_optimizer
 from ..files import exclusive
 from ..progress import progress
 from .checkpoint import (BEST_MODEL, CHECKPOINT, checkpoint_due, drop_frozen_weights, read_trainer_state,
@@ -70,10 +70,10 @@ def score_split(accelerator: Accelerator, predictor: Predictor, docs: list[Docum
     return score_documents(docs, predicted, schema, given), predicted
 
 
-def make_predictor(accelerator: Accelerator, model, tokenizer, config: Config, gazetteer) -> Predictor:
+def make_predictor(accelerator: Accelerator, model, tokenizer, config: Config) -> Predictor:
     """A predictor around the (unwrapped) model being trained or selected."""
     return Predictor(accelerator.unwrap_model(model), tokenizer, config.train.eval_batch_size, accelerator.device,
-                     config.train.mixed_precision, gazetteer=gazetteer)
+                     config.train.mixed_precision)
 
 
 def log_line(path: Path, record: dict) -> None:
@@ -140,9 +140,8 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
 
     state = read_trainer_state(run_dir) if resume else None
     model, tokenizer = load_for_resume(run_dir, config) if state else build_model(config, schema, train_docs)
-    gazetteer, train_gazetteers = build_gazetteers(config, schema, train_docs)
     windows, _, alignment = training_windows(train_docs, tokenizer, schema, config.model.max_length, config.model.stride,
-                                             accelerator.unwrap_model(model).config.normalization, train_gazetteers)
+                                             accelerator.unwrap_model(model).config.normalization)
     say(f"alignment: {alignment.summary()}")
     if not windows:
         raise ValueError("no training windows: the train split has no text")
@@ -151,7 +150,8 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
     loader = DataLoader(windows, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=tokenizer.pad_token_id,
                                                                         relation_types=len(schema.relation_names)))
     optimizer = make_optimizer(model, config)
-    total_steps = math.ceil(len(sampler) / t.grad_accum) * t.epochs
+    epochs = training_epochs(t, math.ceil(len(sampler) / t.grad_accum))
+    total_steps = math.ceil(len(sampler) / t.grad_accum) * epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(t.warmup_ratio * total_steps), total_steps)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     accelerator.register_save_state_pre_hook(drop_frozen_weights)
@@ -166,17 +166,18 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
         (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), allow_unicode=True, sort_keys=False), encoding="utf-8")
         log_line(run_dir / "train_log.jsonl", {"event": "start", "resume": bool(resume), "alignment": vars(alignment)})
 
-    for epoch in range(state["epoch"], t.epochs):
+    say(f"training: {epochs} epochs of {len(sampler)} batches")
+    for epoch in range(state["epoch"], epochs):
         sampler.epoch = epoch
-        train_one_epoch(accelerator, model, optimizer, scheduler, loader, config, state, epoch, run_dir, quiet)
-        predictor = make_predictor(accelerator, model, tokenizer, config, gazetteer)
+        train_one_epoch(accelerator, model, optimizer, scheduler, loader, config, state, epoch, run_dir, quiet, epochs)
+        predictor = make_predictor(accelerator, model, tokenizer, config)
         metrics = score_split(accelerator, predictor, val_docs, schema)[0] if val_docs else None
         improved = record_epoch(metrics, state, epoch, t.select_metric, run_dir, accelerator, say)
         if improved and accelerator.is_main_process:
-            save_model(accelerator.unwrap_model(model), tokenizer, run_dir / BEST_MODEL, gazetteer)
+            save_model(accelerator.unwrap_model(model), tokenizer, run_dir / BEST_MODEL)
         state["epoch"] = epoch + 1
         stop = bool(t.patience) and state["bad_epochs"] >= t.patience
-        if checkpoint_due(state, improved, t.checkpoint_every, stop or state["epoch"] == t.epochs):
+        if checkpoint_due(state, improved, t.checkpoint_every, stop or state["epoch"] == epochs):
             save_checkpoint(accelerator, model, tokenizer, state, run_dir)
         if stop:
             say(f"early stopping: no improvement of {t.select_metric} for {t.patience} epochs")
@@ -185,11 +186,17 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
     return finish(accelerator, run_dir, splits, schema, config, say)
 
 
+def training_epochs(t, steps_per_epoch: int) -> int:
+    """`train.epochs`, or with `train.max_steps` the whole epochs that reach that many steps
+    (so one recipe trains about as long on three articles as on thirty)."""
+    return math.ceil(t.max_steps / steps_per_epoch) if t.max_steps else t.epochs
+
+
 def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Config, state: dict,
-                    epoch: int, run_dir: Path, quiet: bool) -> None:
+                    epoch: int, run_dir: Path, quiet: bool, epochs: int) -> None:
     t = config.train
     model.train()
-    bar = progress(len(loader), f"epoch {epoch + 1}/{t.epochs}", "batch", every=len(loader),
+    bar = progress(len(loader), f"epoch {epoch + 1}/{epochs}", "batch", every=len(loader),
                    disable=quiet or not accelerator.is_local_main_process, leave=False)
     started, tokens = time.perf_counter(), 0
     for batch in loader:

@@ -43,8 +43,12 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
 def run_import(args: argparse.Namespace) -> int:
     if not args.source.exists():
         raise ValueError(f"{args.source}: no such file or folder")
-    items = READERS[args.format](args.source)
-    problems = check_imports(items, _schema(args))
+    schema = _schema(args)
+    if args.format == "labelstudio":  # keeps the ids of unchanged items of the files it replaces in --out
+        items = read_labelstudio(args.source, existing=args.out, schema=schema)
+    else:
+        items = READERS[args.format](args.source)
+    problems = check_imports(items, schema)
     for problem in problems:
         print(problem, file=sys.stderr if problem.level == "error" else sys.stdout)
     errors = [p for p in problems if p.level == "error"]

@@ -24,10 +24,9 @@ from models.joint import JointModel, Mentions
 
 from ..align import SentenceTokens, Window, candidate_pairs, entities_in_sentence, make_windows, tokenize_documents
 from ..data.documents import Document, Entity
-from ..data.gazetteer import Gazetteer
 from ..data.schema import Schema, schema_from_dict
 from ..decode import (build_document, centrality, decode_bio, entities_from_spans, merge_windows, pick_relations,
-                      relation_choices)
+                      punctuation_only, relation_choices)
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -43,8 +42,6 @@ def pad_batch(rows: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor,
     return ids.to(device), mask.to(device)
 
 
-GAZETTEER_FILE = "gazetteer.json"
-
 
 @dataclass
 class _SentenceState:
@@ -54,7 +51,7 @@ class _SentenceState:
 
 class Predictor:
     def __init__(self, model: JointModel, tokenizer, batch_size: int = 32, device: str | torch.device = "cpu",
-                 precision: str = "no", docs_per_chunk: int = 64, gazetteer: Gazetteer | None = None):
+                 precision: str = "no", docs_per_chunk: int = 64):
         self.model = model.to(device).eval()
         self.tokenizer = tokenizer
         self.schema: Schema = schema_from_dict(model.config.schema, "model config")
@@ -63,9 +60,6 @@ class Predictor:
         self.device = torch.device(device)
         self.precision = precision
         self.docs_per_chunk = docs_per_chunk
-        self.gazetteer = gazetteer
-        if model.config.gazetteer_dim and gazetteer is None:
-            raise ValueError("the model reads gazetteer tags: pass the run's gazetteer (model/gazetteer.json)")
 
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
@@ -81,8 +75,7 @@ class Predictor:
         hf_logging.disable_progress_bar()  # a bar per weight file is noise in batch jobs
         model = JointModel.from_pretrained(model_dir)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        gazetteer = Gazetteer.load(model_dir / GAZETTEER_FILE) if model.config.gazetteer_dim else None
-        return cls(model, tokenizer, batch_size or 32, device, precision, gazetteer=gazetteer)
+        return cls(model, tokenizer, batch_size or 32, device, precision)
 
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[Document]:
         ids = ids if ids is not None else [str(i) for i in range(len(texts))]
@@ -127,8 +120,7 @@ class Predictor:
         """Predict (id, text) pairs; with `given` entities per document, only relations."""
         texts = [text for _, text in chunk]
         cfg = self.model.config
-        gazetteers = [self.gazetteer] * len(texts) if self.gazetteer is not None else None
-        sentences = tokenize_documents(texts, self.tokenizer, cfg.normalization, gazetteers, self.bio_labels)
+        sentences = tokenize_documents(texts, self.tokenizer, cfg.normalization)
         windows = make_windows(sentences, self.tokenizer, cfg.window_length, cfg.window_stride)
         states = {}
         for number, window in enumerate(windows):
@@ -142,11 +134,9 @@ class Predictor:
         for lo in range(0, len(order), self.batch_size):
             batch = order[lo:lo + self.batch_size]
             ids, mask = pad_batch([windows[i].input_ids for i in batch], self.tokenizer.pad_token_id, self.device)
-            gazetteer_ids = (pad_batch([windows[i].gazetteer_ids for i in batch], 0, self.device)[0]
-                             if self.gazetteer is not None else None)
             with self._autocast():
                 states_batch = self.model.encode(ids, mask)
-                token_probs = self.model.token_logits(states_batch, gazetteer_ids).float().softmax(-1).cpu()
+                token_probs = self.model.token_logits(states_batch).float().softmax(-1).cpu()
             done = []
             for row, number in enumerate(batch):
                 size = windows[number].size
@@ -173,7 +163,8 @@ class Predictor:
         sentence = sentences[s]
         if given is None:
             merged = merge_windows(len(sentence.ids), [(windows[n].first, probs[n]) for n in numbers])
-            decoded = decode_bio(merged, self.bio_labels, sentence.words)
+            decoded = decode_bio(merged, self.bio_labels, sentence.words,
+                                 punctuation_only(texts[sentence.doc], sentence.spans))
             found = entities_from_spans(texts[sentence.doc], sentence.spans, decoded, sentence.words)
         else:
             found = [(e, rng) for e, rng in entities_in_sentence(sentence, given[sentence.doc]) if rng is not None]
