@@ -49,3 +49,18 @@ def test_every_field_has_a_docstring():
     docs = field_docs()
     assert len(docs) > 30
     assert [name for name, doc in docs.items() if not doc] == []
+
+
+def test_fit_help_lists_every_config_field_with_its_docstring(capsys):
+    import pytest
+
+    from train.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = capsys.readouterr().out
+    for path, doc in field_docs().items():
+        if path.count(".") and not path.endswith((".tiny", ".splits")):
+            assert f"--{path}=" in text, path
+    assert "--train.max_steps=<int>  (default 0)" in text
+    assert "When positive, train for this many optimizer steps" in text

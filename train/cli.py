@@ -12,6 +12,8 @@ import importlib
 import pickle
 import sys
 
+from .config import overrides_epilog
+
 # name -> (module, add-arguments function, run function, takes config overrides, help)
 COMMANDS: dict[str, tuple[str, str, str, bool, str]] = {
     "validate": ("train.data.commands", "add_validate_arguments", "run_validate", False,
@@ -40,6 +42,8 @@ COMMANDS: dict[str, tuple[str, str, str, bool, str]] = {
              "render documents (and gold) as a right-to-left HTML page"),
     "card": ("train.interop.commands", "add_card_arguments", "run_card", False,
              "write a model card into a run directory"),
+    "corpus": ("train.corpus.commands", "add_corpus_arguments", "run_corpus", False,
+               "predict and link a corpus: mentions, edges, graph and an offline map and network page"),
 }
 
 
@@ -62,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module_name, add_name, run_name, takes_overrides, help_text = COMMANDS[name]
     module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog=f"python -m train {name}", description=help_text)
+    parser = argparse.ArgumentParser(prog=f"python -m train {name}", description=help_text,
+                                     epilog=overrides_epilog() if takes_overrides else None,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     getattr(module, add_name)(parser)
     if takes_overrides:
         args, extra = parser.parse_known_args(rest)

@@ -335,3 +335,27 @@ def field_docs(cls=Config, prefix: str = "") -> dict[str, str]:
                 docs.update(field_docs(hints[name], f"{prefix}{name}."))
     return docs
 
+
+
+def field_help(cls=Config, prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """(dotted path, type, default, docstring) of every leaf field, for `COMMAND --help`."""
+    docs, hints, rows = field_docs(cls, prefix), typing.get_type_hints(cls), []
+    for f in dataclasses.fields(cls):
+        kind = hints[f.name]
+        if dataclasses.is_dataclass(kind):
+            rows += field_help(kind, f"{prefix}{f.name}.")
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        name = getattr(kind, "__name__", str(kind)).replace("typing.", "")
+        rows.append((prefix + f.name, name, repr(default), docs.get(prefix + f.name, "")))
+    return rows
+
+
+def overrides_epilog() -> str:
+    """Every config field, its type, default and docstring: what `--section.field=value` accepts."""
+    lines = ["config fields (override any with --section.field=value; the recipe's YAML sets the rest):"]
+    for path, kind, default, doc in field_help():
+        lines.append(f"  --{path}=<{kind}>  (default {default})")
+        if doc:
+            lines.append(f"      {doc}")
+    return "\n".join(lines)

