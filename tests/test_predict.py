@@ -91,7 +91,8 @@ def test_bad_inputs_are_reported_and_the_rest_processed(run_dir, tmp_path):
         "a", "bad", "sub/b", "j1", f"{lines}:2", "j2", "j3", "j1", "missing"]
     by_key = {(i, r.get("id")): r for i, r in enumerate(records)}
     assert "entities" in by_key[(0, "a")]
-    assert by_key[(2, "sub/b")] == {"id": "sub/b", "entities": [], "relations": []}
+    assert {**by_key[(2, "sub/b")], "provenance": None} == {"id": "sub/b", "entities": [], "relations": [],
+                                                           "provenance": None}  # provenance: test_eval_run.py
     assert "not valid UTF-8" in by_key[(1, "bad")]["error"]
     assert "not JSON" in records[4]["error"] and records[4]["line"] == f"{lines}:2"
     assert "no 'text'" in by_key[(5, "j2")]["error"]
@@ -128,8 +129,9 @@ def test_python_api_equals_cli(run_dir, tmp_path):
     result = run_cli(run_dir, "-", stdin=stdin)
     assert result.returncode == 0, result.stderr
     cli = [json.loads(line) for line in result.stdout.splitlines()]
-    api = Predictor.from_run(run_dir, device="cpu").predict(list(HARD_TEXTS.values()), list(HARD_TEXTS))
-    assert cli == [d.to_dict() for d in api]
+    predictor = Predictor.from_run(run_dir, device="cpu")
+    api = predictor.predict(list(HARD_TEXTS.values()), list(HARD_TEXTS))
+    assert cli == [{**d.to_dict(), "provenance": predictor.provenance} for d in api]
 
 
 @pytest.mark.slow

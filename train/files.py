@@ -5,11 +5,13 @@
 - `exclusive`: an advisory lock (`filelock`) next to an output, so a second writer stops
   with a message naming the process that holds it instead of interleaving records.
 - `safe_filename`: the one way a document id becomes a file name.
+- `file_sha256`: a file's hash, read in pieces (provenance of models and outputs).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -85,3 +87,12 @@ def safe_filename(doc_id: str) -> str:
     if problems:
         raise ValueError(f"document id {doc_id!r} cannot be a file name: it {' and '.join(problems)}")
     return doc_id
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes, read in `chunk`-byte pieces. Raises OSError."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

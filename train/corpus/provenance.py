@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..link.registry import REGISTRY_VERSION
-
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+from ..predict.provenance import WEIGHT_FILES, provenance
 
 
 @dataclass(frozen=True)
@@ -27,32 +24,13 @@ class Provenance:
                 "registry_version": self.registry_version}
 
 
-def model_folder(run_dir: Path) -> Path:
-    """The saved model folder of a run directory (its `model/`), or the folder itself."""
-    return run_dir / "model" if (run_dir / "model" / "config.json").is_file() else run_dir
-
-
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes, read in `chunk`-byte pieces. Raises OSError."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def run_provenance(run_dir: Path) -> Provenance:
-    """The `Provenance` of a run directory (or saved model folder). Raises FileNotFoundError
-    naming the folder when it holds no weight file."""
+    """The `Provenance` of a run directory (or saved model folder), from the one provenance
+    that `predict` writes (`predict/provenance.py`). Raises FileNotFoundError naming the
+    folder when it holds no weight file."""
     run_dir = Path(run_dir)
-    folder = model_folder(run_dir)
-    weights = next((folder / name for name in WEIGHT_FILES if (folder / name).is_file()), None)
-    if weights is None:
+    folder = run_dir / "model" if (run_dir / "model" / "config.json").is_file() else run_dir
+    found = provenance(run_dir, folder)
+    if found["model_sha256"] is None:
         raise FileNotFoundError(f"{run_dir}: no model weights ({' or '.join(WEIGHT_FILES)}) in {folder}")
-    run_id = run_dir.resolve().name
-    marker = run_dir / "run.json"
-    try:
-        started = json.loads(marker.read_text(encoding="utf-8")).get("started") if marker.is_file() else None
-    except (OSError, ValueError, AttributeError):
-        started = None
-    return Provenance(f"{run_id}@{started}" if started else run_id, file_sha256(weights)[:16])
+    return Provenance(found["run_id"], found["model_sha256"][:16])

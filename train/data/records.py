@@ -51,6 +51,8 @@ class DocumentRecord(_Strict):
     """The outlet or collection a document comes from (reports break scores down by it)."""
     date: StrictStr | None = None
     """Publication date, YYYY-MM-DD when known."""
+    provenance: dict | None = None
+    """Written by `predict`: run id, model weights hash and code version."""
 
 
 def _location(loc: tuple) -> str:

@@ -5,14 +5,21 @@
         names are scored (so a file of test-split predictions is scored on the test
         split); a document named by an {"id", "error"} record (prediction failed) counts
         as all misses. With --all-gold every gold document is scored, missing ones as misses.
-        Writes metrics.json, report.md and report.html into --out (default: the
-        prediction file's folder) and prints the table.
+        Writes metrics.json, report.md, report.html and the confusion figure into --out
+        (default: the prediction file's folder) and prints the table.
+    evaluate [--gold G] --pred A.jsonl --pred B.jsonl   (or --pred A.jsonl --compare B.jsonl)
+        Score A and B on the same gold documents (those either names) and report A - B with
+        a paired bootstrap interval; metrics.json is A's (with a `comparison` entry),
+        metrics_compare.json B's.
     evaluate RUN_DIR [--split test]
         Predict the split's documents with the run's model, score them, run the baseline
         on the same split, and write into RUN_DIR: predictions/<split>.jsonl,
         predictions/baseline_<split>.jsonl, metrics.json and report.md/.html for the test
         split (metrics_<split>.json, report_<split>.md/.html for another split), and
-        metrics_baseline_<split>.json.
+        metrics_baseline_<split>.json; the reports show model - baseline with paired
+        intervals, the learning curves and the calibration `fit` measured on validation.
+
+Every headline micro figure carries a 95% document-bootstrap interval (`--draws`, `--seed`).
     baseline CONFIG [--split test] [--out preds.jsonl] [--relations pair|none]
         Fit the string-match baseline on the config's training split, predict another
         split, write the predictions (default RUN_DIR/predictions/baseline_<split>.jsonl)
@@ -30,8 +37,10 @@ from ..data.commands import documents_by_split
 from ..data.documents import Document, iter_jsonl, load_documents, write_jsonl
 from ..data.schema import REPO_ROOT, Schema, load_schema
 from .baseline import RELATION_RULES, StringMatchBaseline, compare_relation_rules
+from .bootstrap import DRAWS, SEED
 from .errors import find_errors
-from .report import format_comparison, format_table, markdown_report
+from .figures import report_figures, write_figures
+from .report import format_comparison, format_table, markdown_report, paired_comparison
 from .report_html import html_report
 from .scoring import score_documents, score_predictor
 
@@ -44,7 +53,13 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a run directory: predict --split with its model and score it (instead of --gold/--pred)")
     parser.add_argument("--gold", type=Path, default=REPO_ROOT / "annotations",
                         help="gold annotations: a folder, an annotation .json, or a .jsonl with text (default: annotations/)")
-    parser.add_argument("--pred", type=Path, help="the prediction file to score (.jsonl, one document per line)")
+    parser.add_argument("--pred", type=Path, action="append", default=None,
+                        help="the prediction file to score (.jsonl, one document per line); give it twice to compare "
+                             "two files (A - B with a paired bootstrap interval)")
+    parser.add_argument("--compare", type=Path, default=None, metavar="B.jsonl",
+                        help="a second prediction file: report --pred minus this one on the same documents")
+    parser.add_argument("--draws", type=int, default=DRAWS, help=f"bootstrap draws (default: {DRAWS}; 0: no intervals)")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
     parser.add_argument("--out", type=Path, default=None, help="where metrics.json and the reports go "
                         "(default: the prediction file's folder, or the run directory)")
     parser.add_argument("--all-gold", action="store_true",
@@ -57,33 +72,59 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Score a prediction file, or a run directory on a split; 0 on success."""
+    """Score a prediction file (or two, compared), or a run directory on a split; 0 on success."""
+    if args.draws < 0:
+        raise ValueError(f"--draws must be 0 or more, got {args.draws}")
+    preds = list(args.pred or []) + ([args.compare] if args.compare else [])
     if args.run_dir is not None:
-        if args.pred:
+        if preds:
             raise ValueError("give either a run directory or --pred, not both")
-        return evaluate_run(args.run_dir, args.split, args.out, args.device, args.batch_size, args.relations)
+        return evaluate_run(args.run_dir, args.split, args.out, args.device, args.batch_size, args.relations,
+                            args.draws, args.seed)
     if not args.pred:
         raise ValueError("give --pred (and --gold unless it is annotations/), or a run directory; see --help")
-    return evaluate_files(args.gold, args.pred, args.out, args.all_gold, args.schema)
+    if len(preds) > 2:
+        raise ValueError(f"compare two prediction files at a time, got {len(preds)}")
+    return evaluate_files(args.gold, preds[0], args.out, args.all_gold, args.schema,
+                          preds[1] if len(preds) == 2 else None, args.draws, args.seed)
 
 
-def evaluate_files(gold_path: Path, pred_path: Path, out: Path | None, all_gold: bool, schema_path: Path | None) -> int:
-    """Score a prediction file against gold documents and write metrics and reports."""
+def evaluate_files(gold_path: Path, pred_path: Path, out: Path | None, all_gold: bool, schema_path: Path | None,
+                   compare_path: Path | None = None, draws: int = DRAWS, seed: int = SEED) -> int:
+    """Score a prediction file against gold documents and write metrics and reports; with
+    `compare_path`, score both on the same documents and report the paired difference."""
     schema = load_schema(schema_path) if schema_path else load_schema()
     gold = load_documents(gold_path)
     if not gold:
         raise ValueError(f"{gold_path}: no gold documents found")
-    predicted = load_documents(pred_path)
+    paths = [pred_path] + ([compare_path] if compare_path else [])
+    if compare_path is not None and compare_path.resolve() == pred_path.resolve():
+        raise ValueError(f"{pred_path}: comparing a prediction file with itself")
+    predicted = [load_documents(path) for path in paths]
     if not all_gold:
-        named = {d.id for d in predicted} | failed_ids(pred_path)
+        named = set().union(*({d.id for d in docs} | failed_ids(path) for docs, path in zip(predicted, paths)))
         gold = [d for d in gold if d.id in named]
-    metrics = score_documents(gold, predicted, schema)
+    scored = [score_documents(gold, docs, schema, draws=draws, seed=seed) for docs in predicted]
+    metrics, other = scored[0], scored[1] if compare_path else None
     out = out or pred_path.parent
-    title = f"{pred_path.name} against {gold_path}"
-    write_outputs(out, "", metrics, find_errors(gold, predicted, schema), schema, title)
+    labels = (pred_path.name, compare_path.name) if compare_path else ("model", "baseline")
+    title = f"{pred_path.name} against {gold_path}" + (f", compared with {compare_path.name}" if compare_path else "")
+    if other is not None:
+        metrics["comparison"] = comparison_entry(metrics, other, f"{pred_path.name} - {compare_path.name}")
+        out.mkdir(parents=True, exist_ok=True)
+        _write_json(out / "metrics_compare.json", other)
+    write_outputs(out, "", metrics, find_errors(gold, predicted[0], schema), schema, title, other, labels)
     print(format_table(metrics))
+    if other is not None:
+        print(f"\n{labels[0]} vs {labels[1]} on the same {len(gold)} documents\n"
+              + format_comparison(metrics, other, labels=labels))
     print(f"wrote metrics.json, report.md and report.html to {out}")
     return 0
+
+
+def comparison_entry(metrics: dict, other: dict, what: str) -> dict:
+    """The `comparison` entry of metrics.json: per block, A - B micro F1 with its paired interval."""
+    return {"difference": what, "blocks": paired_comparison(metrics, other)}
 
 
 def failed_ids(pred_path: Path) -> set[str]:
@@ -95,7 +136,7 @@ def failed_ids(pred_path: Path) -> set[str]:
 
 
 def evaluate_run(run_dir: Path, split: str, out: Path | None, device: str | None, batch_size: int | None,
-                 relation_rule: str) -> int:
+                 relation_rule: str, draws: int = DRAWS, seed: int = SEED) -> int:
     """Predict a split with a run's model, score it and the baseline, write everything into the run."""
     config_path = run_dir / "config.yaml"
     if not config_path.is_file():
@@ -104,8 +145,14 @@ def evaluate_run(run_dir: Path, split: str, out: Path | None, device: str | None
     schema, gold, train = split_documents(config, split)
     from ..predict.predictor import Predictor  # torch and the model code only on this path
 
-    metrics, predicted = score_predictor(Predictor.from_run(run_dir, device=device, batch_size=batch_size), gold, schema)
-    base_metrics, base = score_predictor(StringMatchBaseline.fit(train, schema, relation_rule), gold, schema)
+    predictor = Predictor.from_run(run_dir, device=device, batch_size=batch_size)
+    metrics, predicted = score_predictor(predictor, gold, schema, draws, seed)
+    base_metrics, base = score_predictor(StringMatchBaseline.fit(train, schema, relation_rule), gold, schema, draws, seed)
+    earlier = run_dir / "metrics.json"
+    calibration = (json.loads(earlier.read_text(encoding="utf-8")) if earlier.is_file() else {}).get("calibration")
+    if calibration:  # measured by `fit` on the validation split: a property of the model, kept
+        metrics["calibration"] = calibration
+    metrics["comparison"] = comparison_entry(metrics, base_metrics, "model - string-match baseline")
     out = out or run_dir
     (out / "predictions").mkdir(parents=True, exist_ok=True)
     write_jsonl(predicted, out / "predictions" / f"{split}.jsonl")
@@ -113,7 +160,8 @@ def evaluate_run(run_dir: Path, split: str, out: Path | None, device: str | None
     _write_json(out / f"metrics_baseline_{split}.json", base_metrics)
     suffix = "" if split == "test" else f"_{split}"
     title = f"{run_dir.name}: {split} split ({', '.join(d.id for d in gold)})"
-    write_outputs(out, suffix, metrics, find_errors(gold, predicted, schema), schema, title, base_metrics)
+    write_outputs(out, suffix, metrics, find_errors(gold, predicted, schema), schema, title, base_metrics,
+                  log_path=run_dir / "train_log.jsonl")
     print(format_table(metrics))
     print("\nmodel vs string-match baseline\n" + format_comparison(metrics, base_metrics))
     print(f"wrote predictions, metrics{suffix}.json and report{suffix}.md/.html to {out}")
@@ -130,12 +178,25 @@ def split_documents(config: Config, split: str) -> tuple[Schema, list[Document],
 
 
 def write_outputs(out: Path, suffix: str, metrics: dict, errors: list[dict], schema: Schema, title: str,
-                  baseline: dict | None = None) -> None:
-    """metrics<suffix>.json, report<suffix>.md and report<suffix>.html in `out`."""
+                  baseline: dict | None = None, labels: tuple[str, str] = ("model", "baseline"),
+                  log_path: Path | None = None) -> None:
+    """metrics<suffix>.json, report<suffix>.md, report<suffix>.html and the figures
+    (report<suffix>_confusion.png; report<suffix>_learning_curves.png from a run's `log_path`) in `out`."""
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / f"metrics{suffix}.json", metrics)
-    (out / f"report{suffix}.md").write_text(markdown_report(metrics, errors, title, baseline), encoding="utf-8")
-    (out / f"report{suffix}.html").write_text(html_report(metrics, errors, schema, title, baseline), encoding="utf-8")
+    write_reports(out, suffix, metrics, errors, schema, title, baseline, labels, log_path)
+
+
+def write_reports(out: Path, suffix: str, metrics: dict, errors: list[dict], schema: Schema, title: str,
+                  baseline: dict | None = None, labels: tuple[str, str] = ("model", "baseline"),
+                  log_path: Path | None = None) -> None:
+    """report<suffix>.md, report<suffix>.html and their figures in `out` (see `write_outputs`)."""
+    figures = report_figures(metrics, log_path)
+    files = write_figures(out, suffix, figures)
+    (out / f"report{suffix}.md").write_text(markdown_report(metrics, errors, title, baseline, labels, files),
+                                            encoding="utf-8")
+    (out / f"report{suffix}.html").write_text(html_report(metrics, errors, schema, title, baseline, labels, figures),
+                                              encoding="utf-8")
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -28,22 +28,31 @@ def macro(per_type: dict[str, dict], types: list[str]) -> dict:
 
 
 class TypedCounts:
-    """True positives, predictions and gold items per type, summed over documents."""
+    """True positives, predictions and gold items per type, summed over documents.
+
+    Each `add` (or `add_sets`) call is one document: `documents` keeps its micro counts
+    `(tp, predicted, gold)`, so that resampling documents (`bootstrap`) recomputes micro
+    P/R/F1 from sums without scoring again.
+    """
 
     def __init__(self) -> None:
         self.tp: Counter[str] = Counter()
         self.predicted: Counter[str] = Counter()
         self.gold: Counter[str] = Counter()
+        self.documents: list[tuple[int, int, int]] = []
 
     def add_sets(self, gold: set[tuple[str, Hashable]], predicted: set[tuple[str, Hashable]]) -> None:
         """Add one document's gold and predicted items, (type, key) pairs compared as sets."""
         self.add([t for t, _ in gold & predicted], [t for t, _ in predicted], [t for t, _ in gold])
 
     def add(self, tp_types: Iterable[str], predicted_types: Iterable[str], gold_types: Iterable[str]) -> None:
-        """Add the types of the correct predictions, of all predictions and of all gold items."""
+        """Add one document: the types of its correct predictions, of all its predictions and of
+        all its gold items."""
+        tp_types, predicted_types, gold_types = list(tp_types), list(predicted_types), list(gold_types)
         self.tp.update(tp_types)
         self.predicted.update(predicted_types)
         self.gold.update(gold_types)
+        self.documents.append((len(tp_types), len(predicted_types), len(gold_types)))
 
     def block(self, types: list[str]) -> dict:
         """The metrics block: micro over all items, macro over `types`, per type.

@@ -54,8 +54,10 @@ def relation_keys(doc: Document, schema: Schema, spans_only: bool = False) -> se
     return keys
 
 
-def relation_scores(pairs: list[DocPair], schema: Schema) -> dict:
-    """`{"end_to_end", "boundaries", "found_entities"}`, each `{"micro", "macro", "per_type"}`."""
+def relation_scores(pairs: list[DocPair], schema: Schema, per_document: dict | None = None) -> dict:
+    """`{"end_to_end", "boundaries", "found_entities"}`, each `{"micro", "macro", "per_type"}`;
+    `per_document`, when given, receives each setting's per-document micro counts under
+    `relations.<setting>` (see `prf.TypedCounts.documents`)."""
     strict, loose, given = TypedCounts(), TypedCounts(), TypedCounts()
     considered = {"gold": 0, "predicted": 0}
     for pair in pairs:
@@ -67,6 +69,9 @@ def relation_scores(pairs: list[DocPair], schema: Schema) -> dict:
         considered["gold"] += len(gold_given)
         considered["predicted"] += len(pred_given)
     names = schema.relation_names
+    if per_document is not None:
+        for setting, counts in (("end_to_end", strict), ("boundaries", loose), ("found_entities", given)):
+            per_document[f"relations.{setting}"] = counts.documents
     return {"end_to_end": strict.block(names), "boundaries": loose.block(names),
             "found_entities": {**given.block(names), "considered": considered}}
 

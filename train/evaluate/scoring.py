@@ -6,11 +6,20 @@ Pure functions; every label comes from the schema. The result (JSON-serialisable
              "seqeval": {same}, "lenient": {same}, "confusion": {...}},
      "relations": {"end_to_end": {...}, "boundaries": {...}, "found_entities": {...},
                    "gold_entities": {...}},
-     "counts": {...}}
+     "counts": {...},
+     "per_document": {"ids", "sources", "dates", "counts": {BLOCK_PATH: [[tp, predicted, gold], ...]}},
+     "per_source": {OUTLET: {"documents", "ids", "dates", BLOCK_PATH: {...}}}}   (two outlets or more)
 
 where each `micro`/`per_type` entry holds "precision", "recall", "f1" and "support" (the
 number of gold items), and `macro` is the unweighted mean of the per-type P, R and F1
-over the schema's types.
+over the schema's types. Every block of `metric_paths.METRIC_BLOCKS` also holds an
+`interval` beside `micro`: 95% document-bootstrap intervals of micro P, R and F1
+(`bootstrap`; 1,000 seeded draws by default). `per_document` holds each document's micro
+counts per block, in the order of the gold documents: the sums of its columns are the
+micro figures, and resampling its rows is how the intervals and paired comparisons are
+computed, without scoring again. `per_source` gives micro figures per outlet (`outlets`:
+the document's own `source`, else seeds/SOURCES.yaml) when the documents come from more
+than one.
 
 Entities (one item = a distinct (start, end, type) in a document):
 - `span`: strict char spans: start, end and type all equal.
@@ -48,10 +57,12 @@ from ..data.schema import Schema
 from .errors import confusion_table
 from .matching import greedy_match, same_type_overlap
 from .pairing import DocPair, entity_span, pair_documents
+from .bootstrap import CONFIDENCE, DRAWS, SEED, document_intervals
 from .prf import TypedCounts
 from .metric_paths import METRIC_BLOCKS, MetricBlock, present_blocks  # noqa: F401 (re-exported)
+from .outlets import document_origin, per_source
 from .relations import relation_keys, relation_scores
-from .words import seqeval_block, sentence_tags
+from .words import seqeval_block, seqeval_counts, sentence_tags
 
 
 class Predicts(Protocol):
@@ -63,28 +74,63 @@ class Predicts(Protocol):
 
 
 def score_documents(gold: Sequence[Document], predicted: Sequence[Document], schema: Schema,
-                    given_entities: Sequence[Document] | None = None) -> dict:
+                    given_entities: Sequence[Document] | None = None, draws: int = DRAWS, seed: int = SEED,
+                    confidence: float = CONFIDENCE) -> dict:
     """All entity and relation metrics of `predicted` against every document in `gold`;
-    `given_entities`, predictions made with the gold entities as input, adds `gold_entities`."""
+    `given_entities`, predictions made with the gold entities as input, adds `gold_entities`.
+    `draws`, `seed` and `confidence` set the bootstrap intervals (`draws=0`: none)."""
     pairs = pair_documents(gold, predicted)
-    ner, word_counts = entity_scores(pairs, schema)
-    relations = relation_scores(pairs, schema)
+    counts: dict[str, list] = {}
+    ner, word_counts = entity_scores(pairs, schema, counts)
+    relations = relation_scores(pairs, schema, counts)
     if given_entities is not None:
-        relations["gold_entities"] = relation_scores(pair_documents(gold, given_entities), schema)["end_to_end"]
-    return {"ner": ner, "relations": relations, "counts": {**document_counts(pairs, schema), **word_counts}}
+        given: dict[str, list] = {}
+        relations["gold_entities"] = relation_scores(pair_documents(gold, given_entities), schema, given)["end_to_end"]
+        counts["relations.gold_entities"] = given["relations.end_to_end"]
+    metrics = {"ner": ner, "relations": relations, "counts": {**document_counts(pairs, schema), **word_counts}}
+    origins = [_origin(p) for p in pairs]
+    metrics["per_document"] = {"ids": [p.gold.id for p in pairs], "sources": [o for o, _ in origins],
+                               "dates": [d for _, d in origins],
+                               "counts": {b.path: [list(c) for c in counts[b.path]] for b in METRIC_BLOCKS
+                                          if b.path in counts}}
+    add_intervals(metrics, draws, seed, confidence)
+    by_source = per_source(metrics["per_document"], [b.path for b, _ in present_blocks(metrics)])
+    if by_source:
+        metrics["per_source"] = by_source
+    return metrics
 
 
-def score_predictor(predictor: Predicts, gold: Sequence[Document], schema: Schema) -> tuple[dict, list[Document]]:
+def _origin(pair: DocPair) -> tuple[str | None, str | None]:
+    """(outlet, date) of a scored document: the gold document's, else the prediction's, else SOURCES.yaml's."""
+    outlet, date = document_origin(pair.gold)
+    return outlet or pair.pred.outlet, date or pair.pred.date
+
+
+def add_intervals(metrics: dict, draws: int = DRAWS, seed: int = SEED, confidence: float = CONFIDENCE) -> None:
+    """Put an `interval` entry beside `micro` in every block, from `metrics["per_document"]`."""
+    per_document = metrics["per_document"]["counts"]
+    intervals = document_intervals(per_document, draws, seed, confidence)
+    for block, found in present_blocks(metrics):
+        if block.path in intervals:
+            section, key = block.path.split(".")
+            items = list(found.items())
+            at = next((i + 1 for i, (k, _) in enumerate(items) if k == "micro"), len(items))
+            metrics[section][key] = dict(items[:at] + [("interval", intervals[block.path])] + items[at:])
+
+
+def score_predictor(predictor: Predicts, gold: Sequence[Document], schema: Schema, draws: int = DRAWS,
+                    seed: int = SEED) -> tuple[dict, list[Document]]:
     """(metrics, end-to-end predictions) of a predictor on gold documents, both relation settings."""
     predicted = predictor.predict_documents(gold)
-    return score_documents(gold, predicted, schema, predictor.predict_relations(gold)), predicted
+    return score_documents(gold, predicted, schema, predictor.predict_relations(gold), draws, seed), predicted
 
 
-def entity_scores(pairs: list[DocPair], schema: Schema) -> tuple[dict, dict]:
-    """The `ner` section, and the number of sentences and words the seqeval figure saw."""
+def entity_scores(pairs: list[DocPair], schema: Schema, per_document: dict | None = None) -> tuple[dict, dict]:
+    """The `ner` section, and the number of sentences and words the seqeval figure saw;
+    `per_document`, when given, receives each view's per-document micro counts."""
     types = schema.entity_names
     strict, lenient = TypedCounts(), TypedCounts()
-    gold_tags, pred_tags = [], []
+    gold_tags, pred_tags, seqeval_documents = [], [], []
     for pair in pairs:
         gold = sorted({entity_span(e) for e in pair.gold.entities})
         pred = sorted({entity_span(e) for e in pair.pred_entities})
@@ -94,6 +140,10 @@ def entity_scores(pairs: list[DocPair], schema: Schema) -> tuple[dict, dict]:
         doc_gold_tags, doc_pred_tags = sentence_tags(pair.text, gold, pred)
         gold_tags += doc_gold_tags
         pred_tags += doc_pred_tags
+        seqeval_documents.append(seqeval_counts(doc_gold_tags, doc_pred_tags))
+    if per_document is not None:
+        per_document.update({"ner.span": strict.documents, "ner.seqeval": seqeval_documents,
+                             "ner.lenient": lenient.documents})
     ner = {"span": strict.block(types), "seqeval": seqeval_block(gold_tags, pred_tags, types),
            "lenient": lenient.block(types), "confusion": confusion_table(pairs, schema)}
     return ner, {"sentences": len(gold_tags), "words": sum(len(tags) for tags in gold_tags)}

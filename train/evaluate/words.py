@@ -40,6 +40,14 @@ def _local(spans: list[Span], s_start: int, s_end: int) -> list[Span]:
     return [(a - s_start, b - s_start, t) for a, b, t in spans if a < s_end and s_start < b]
 
 
+def seqeval_counts(gold_tags: TagSequences, pred_tags: TagSequences) -> tuple[int, int, int]:
+    """(correct, predicted, gold) strict IOB2 chunks of one document: the counts whose sums over
+    documents give seqeval's micro average (a chunk is (sentence, start, end, type))."""
+    gold = {e.to_tuple() for sentence in Entities(gold_tags, IOB2).entities for e in sentence}
+    pred = {e.to_tuple() for sentence in Entities(pred_tags, IOB2).entities for e in sentence}
+    return len(gold & pred), len(pred), len(gold)
+
+
 def seqeval_block(gold_tags: TagSequences, pred_tags: TagSequences, types: list[str]) -> dict:
     """`{"micro", "macro", "per_type"}` from seqeval's strict IOB2 report (macro over `types`)."""
     found = Entities(gold_tags, IOB2).unique_tags | Entities(pred_tags, IOB2).unique_tags

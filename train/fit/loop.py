@@ -33,6 +33,7 @@ from ..data.schema import Schema, load_schema
 from ..evaluate.baseline import StringMatchBaseline
 from ..evaluate.report import format_comparison
 from ..evaluate.metric_paths import SELECTION_ALIASES
+from ..evaluate.run_report import finish_run
 from ..evaluate.scoring import metric_at, score_documents, score_predictor
 from ..interop.model_card import write_model_card
 from ..predict.predictor import Predictor
@@ -257,13 +258,16 @@ def record_epoch(metrics: dict | None, state: dict, epoch: int, select_metric: s
 
 def finish(accelerator, run_dir: Path, splits: dict[str, list[Document]], schema: Schema, config: Config, say) -> dict:
     """Score the best model on the test split, next to the string-match baseline fitted on the
-    training split; write predictions, metrics.json, metrics_baseline_test.json and the card."""
+    training split; write predictions, metrics.json (with calibration on validation and the paired
+    comparison), metrics_baseline_test.json, report.md/.html with their figures, and the card."""
     test_docs = splits["test"]
     best = Predictor.from_run(run_dir / BEST_MODEL, device=str(accelerator.device), batch_size=config.train.eval_batch_size,
                               precision=config.train.mixed_precision)
     metrics, predictions = score_split(accelerator, best, test_docs, schema) if test_docs else ({}, [])
     if accelerator.is_main_process and test_docs:
         baseline, _ = score_predictor(StringMatchBaseline.fit(splits["train"], schema), test_docs, schema)
+        val_docs = splits["validation"]  # calibration and operating points, written with the reports
+        finish_run(run_dir, metrics, baseline, test_docs, predictions, val_docs, best.predict_documents(val_docs), schema)
         (run_dir / "predictions").mkdir(exist_ok=True)
         write_jsonl(predictions, run_dir / "predictions" / "test.jsonl")
         (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")

@@ -1,9 +1,11 @@
 """The model card of a run directory, in the Hugging Face model-card convention.
 
 Reads what training leaves in RUN_DIR: `config.yaml` (the resolved recipe), `model/config.json`
-(`id2label` and the schema the model decodes with), `metrics.json` (held-out test scores) and,
-when present, `checkpoint/trainer_state.json` (the selected epoch). Missing optional files
-leave their section saying so; nothing is invented.
+(`id2label` and the schema the model decodes with), `metrics.json` (held-out test scores with
+their bootstrap intervals, the paired comparison with the baseline, scores per source and the
+calibration measured on validation), the figures `report_*.png` and, when present,
+`checkpoint/trainer_state.json` (the selected epoch). Missing optional files leave their
+section saying so; nothing is invented.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from pathlib import Path
 import yaml
 
 from ..data.schema import REPO_ROOT, load_schema
+from ..evaluate.figures import FIGURE_TITLES, figure_file
+from ..evaluate.report import (calibration_summary, f1_text, interval_note, min_score_command, operating_point_lines,
+                              source_rows)
 from ..evaluate.scoring import METRIC_BLOCKS as SCORED_BLOCKS
 from .card_text import front_matter, guideline_summary, opposing_outlets, sources_table, table
 
@@ -91,28 +96,76 @@ def _model_index(name: str, metrics: dict) -> list[dict]:
     return [{"name": name, "results": results}] if results else []
 
 
+def _difference(metrics: dict, path: str) -> str | None:
+    """`+0.123 [+0.05, +0.20]` (model - baseline with its paired interval), "" when absent."""
+    found = ((metrics.get("comparison") or {}).get("blocks") or {}).get(path)
+    if not found:
+        return None
+    ci = found.get("interval")
+    return f"{found['difference']:+.3f}" + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
+
+
 def metrics_section(metrics: dict | None, test_ids: list[str], baseline: dict | None = None) -> list[str]:
     if not metrics:
         return ["No `metrics.json` in this run directory: the run was not scored on a test split."]
-    rows = []
+    rows, compared = [], bool((metrics.get("comparison") or {}).get("blocks"))
     for section, block, title in METRIC_BLOCKS:
-        micro = (metrics.get(section, {}).get(block) or {}).get("micro")
+        found = metrics.get(section, {}).get(block) or {}
+        micro = found.get("micro")
         if micro:
             base = ((baseline or {}).get(section, {}).get(block) or {}).get("micro")
-            rows.append([title, *(f"{float(micro[k]):.3f}" for k in ("precision", "recall", "f1")),
-                         micro.get("support", ""), f"{float(base['f1']):.3f}" if base else "-"])
+            rows.append([title, *(f"{float(micro[k]):.3f}" for k in ("precision", "recall")),
+                         f1_text(float(micro["f1"]), found.get("interval")), micro.get("support", ""),
+                         f"{float(base['f1']):.3f}" if base else "-"]
+                        + ([_difference(metrics, f"{section}.{block}") or "-"] if compared else []))
     lines = [f"Micro-averaged scores on the held-out test split ({', '.join(test_ids) or 'see config.yaml'}), "
-             "from `metrics.json`; the last column is the string-match baseline fitted on the training split "
+             "from `metrics.json`; the baseline column is the string-match baseline fitted on the training split "
              "(`metrics_baseline_test.json`):", ""]
-    lines += table(["measure", "precision", "recall", "F1", "gold items", "baseline F1"], rows, right=5)
+    header = ["measure", "precision", "recall", "F1", "gold items", "baseline F1"]
+    header += ["model − baseline [95% CI]"] if compared else []
+    lines += table(header, rows, right=len(header) - 1)
+    notes = [note] if (note := interval_note(metrics)) else []
+    if any((found or {}).get("interval") for found in ((metrics.get("comparison") or {}).get("blocks") or {}).values()):
+        notes.append("The difference's interval is a paired bootstrap over the same resampled documents; an interval "
+                     "that contains 0 means the two are not distinguishable on these documents.")
+    lines += ["", *notes] if notes else []
     per_type = (metrics.get("ner", {}).get("span") or {}).get("per_type") or {}
     if per_type:
         lines += ["", "Exact-span entity scores per type:", ""]
         lines += table(["type", "precision", "recall", "F1", "gold items"],
                        [[t, *(f"{float(r[k]):.3f}" for k in ("precision", "recall", "f1")), r.get("support", "")]
                         for t, r in per_type.items()], right=4)
+    if metrics.get("per_source"):
+        header, source = source_rows(metrics)
+        lines += ["", "Micro F1 per source (outlet) of the test documents:", ""]
+        lines += table(header, source, right=len(header) - 3)
     lines += ["", "One article from one outlet is a very small test set: read the support column before the scores."]
     return lines
+
+
+def calibration_section(metrics: dict | None) -> list[str]:
+    """ECE and the per-type operating points measured on validation, from `metrics.json`."""
+    section = (metrics or {}).get("calibration")
+    if not section:
+        return ["No calibration in `metrics.json` (the run has no validation split, or predates it)."]
+    lines = [calibration_summary(section), ""]
+    lines += table(["", "ECE", "scored predictions"],
+                   [[area, "n/a" if section[area]["ece"] is None else f"{section[area]['ece']:.3f}",
+                     section[area]["items"]] for area in ("entities", "relations")], right=2)
+    command = min_score_command(section)
+    lines += ["", *(f"- {line}" for line in operating_point_lines(section)),
+              *([f"- to predict at these thresholds: `{command}`"] if command else []), "",
+              "The reliability tables and precision/recall per threshold are in `report.md` and `report.html`."]
+    return lines
+
+
+def figures_section(run_dir: Path) -> list[str]:
+    """Links to the figures `fit` and `evaluate` write beside the reports."""
+    lines = []
+    for name, title in FIGURE_TITLES.items():
+        if (run_dir / figure_file("", name)).is_file():
+            lines += [f"![{title}]({figure_file('', name)})", ""]
+    return lines or ["No figures in this run directory (`python -m train evaluate RUN_DIR` draws them)."]
 
 
 def labels_section(run: dict) -> list[str]:
@@ -199,6 +252,8 @@ def model_card(run_dir: str | Path) -> str:
         "", "## Labels", "", *labels_section(run),
         "", "## Training data", "", *training_section(run),
         "", "## Evaluation", "", *metrics_section(metrics, test_ids, run["baseline"]),
+        "", "### Calibration and operating points", "", *calibration_section(metrics),
+        "", "### Figures", "", *figures_section(run_dir),
         "", *use_sections(run_dir, config),
     ]
     return "\n".join(lines) + "\n"

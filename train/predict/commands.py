@@ -34,6 +34,10 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument("--progress-every", type=int, default=100,
                         help="when stderr is not a terminal (a log): one progress line per this many documents")
+    parser.add_argument("--min-score", action="append", default=[], metavar="[TYPE=]X",
+                        help="drop predictions scored below X: for every type, or (repeatable) for one entity or "
+                             "relation type, e.g. --min-score FACTION=0.7 --min-score LOCATION=0.5; an entity dropped "
+                             "takes its relations (the run's report.md names per-type operating points)")
 
 
 @dataclass
@@ -60,6 +64,8 @@ def _flush(pending: list[tuple[int, InputItem, str | dict | None]], predictor, w
             record = state
         elif state is None:
             record = next(predicted).to_dict()
+            if predictor.provenance is not None:
+                record["provenance"] = predictor.provenance
         else:
             record = _error(item, state, tally)
         if sharded:
@@ -105,6 +111,7 @@ def predict_stream(items, predictor, writer: RecordWriter, rank: int, world: int
 def run_predict(args: argparse.Namespace) -> int:
     from accelerate import PartialState
 
+    from ..evaluate.min_score import parse_min_score
     from .predictor import Predictor
 
     state = PartialState()
@@ -121,6 +128,7 @@ def run_predict(args: argparse.Namespace) -> int:
         predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
                                        batch_size=args.batch_size, precision=args.precision)
         predictor.docs_per_chunk = args.chunk
+        predictor.min_score = parse_min_score(args.min_score, predictor.schema) if args.min_score else None
         if world > 1:
             writer = RecordWriter.to_file(shard_path(args.out, rank))
         else:

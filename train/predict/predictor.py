@@ -25,6 +25,8 @@ from models.joint import JointModel, Mentions
 from ..align import SentenceTokens, Window, candidate_pairs, entities_in_sentence, make_windows, tokenize_documents
 from ..data.documents import Document, Entity
 from ..data.schema import Schema, schema_from_dict
+from ..evaluate.min_score import apply_min_score
+from .provenance import provenance
 from ..decode import (build_document, centrality, decode_bio, entities_from_spans, merge_windows, pick_relations,
                       punctuation_only, relation_choices)
 
@@ -60,6 +62,10 @@ class Predictor:
         self.device = torch.device(device)
         self.precision = precision
         self.docs_per_chunk = docs_per_chunk
+        self.min_score: dict[str, float] | None = None
+        """Per-type score thresholds (`evaluate.min_score`); predictions below them are dropped."""
+        self.provenance: dict | None = None
+        """Run id, weights hash and code version (`provenance`), set by `from_run`."""
 
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
@@ -75,7 +81,9 @@ class Predictor:
         hf_logging.disable_progress_bar()  # a bar per weight file is noise in batch jobs
         model = JointModel.from_pretrained(model_dir)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        return cls(model, tokenizer, batch_size or 32, device, precision)
+        predictor = cls(model, tokenizer, batch_size or 32, device, precision)
+        predictor.provenance = provenance(path, model_dir)
+        return predictor
 
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[Document]:
         ids = ids if ids is not None else [str(i) for i in range(len(texts))]
@@ -153,7 +161,8 @@ class Predictor:
                 for number in states[s].windows:
                     hidden.pop(number, None)
                     probs.pop(number, None)
-        return [build_document(doc_id, entities[d], relations[d]) for d, (doc_id, _) in enumerate(chunk)]
+        return [apply_min_score(build_document(doc_id, entities[d], relations[d]), self.min_score)
+                for d, (doc_id, _) in enumerate(chunk)]
 
     def _decode_sentence(self, s: int, sentences: list[SentenceTokens], windows: list[Window], numbers: list[int],
                          probs: dict, texts: list[str], entities: list[list[Entity]],

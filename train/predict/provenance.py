@@ -1,0 +1,49 @@
+"""Where a prediction comes from: the run, the exact weights and the code.
+
+`Predictor.from_run` computes this once per loaded model and `predict` writes it as the
+`provenance` object of every record it writes:
+
+    {"run_id": "<run directory name>@<start time>", "run": <run.json or null>,
+     "model_sha256": "<sha256 of model/model.safetensors>", "code_version": "<git describe or package version>"}
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+from ..files import file_sha256
+
+REPO = Path(__file__).resolve().parents[2]
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """`git describe --always --dirty --tags` of this repository, else the package version."""
+    try:
+        found = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=REPO, capture_output=True,
+                               text=True, timeout=10)
+        if found.returncode == 0 and found.stdout.strip():
+            return "git " + found.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return "package " + version("arabic-conflict-relations")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def provenance(path: Path, model_dir: Path) -> dict:
+    """The provenance of a model loaded from `path` (a run directory or a model folder)."""
+    run_dir = path if (path / "run.json").is_file() or model_dir != path else path.parent
+    marker = run_dir / "run.json"
+    run = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else None
+    started = (run or {}).get("started")
+    weights = next((model_dir / name for name in WEIGHT_FILES if (model_dir / name).is_file()), None)
+    return {"run_id": f"{run_dir.resolve().name}@{started}" if started else run_dir.resolve().name, "run": run,
+            "model_sha256": file_sha256(weights) if weights else None, "code_version": code_version()}
