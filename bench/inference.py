@@ -106,7 +106,7 @@ def child(which: str, run_dir: Path, count: int, batch: int, repeats: int = 3) -
 def measure(which: str, run_dir: Path, count: int, batch: int) -> dict:
     out = subprocess.run([sys.executable, __file__, str(run_dir), "--child", which, "--docs", str(count),
                           "--batch-size", str(batch)], capture_output=True, text=True)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
+    line = next((row for row in out.stdout.splitlines() if row.startswith("RESULT ")), None)
     if line is None:
         raise RuntimeError(f"{which} failed:\n{out.stderr[-3000:]}")
     return json.loads(line[7:])

@@ -41,9 +41,9 @@ def training_windows_for_bench(size: str, repeat: int):
     from models.joint import JointModel
     from train.align import training_windows
     from train.config import load_config
-    from train.data.commands import load_split_documents
     from train.data.schema import load_schema
     from train.fit.build import build_model
+    from train.splits import load_split_documents
 
     config = load_config(ROOT / "configs" / "tiny.yaml", ["--train.output_dir=/tmp/bench-fit"])
     schema = load_schema()
@@ -56,7 +56,7 @@ def training_windows_for_bench(size: str, repeat: int):
                                         window_stride=config.model.stride)
     windows, _, _ = training_windows(train_docs, tokenizer, schema, config.model.max_length, config.model.stride,
                                     model.config.normalization)
-    return config, model, tokenizer, windows * repeat
+    return config, schema, model, tokenizer, windows * repeat
 
 
 def run_fit(size: str, steps: int, batch: int, device: str) -> dict:
@@ -68,7 +68,7 @@ def run_fit(size: str, steps: int, batch: int, device: str) -> dict:
     from train.fit.build import make_optimizer
     from train.fit.loop import train_one_epoch
 
-    config, model, tokenizer, windows = training_windows_for_bench(size, repeat=50)
+    config, schema, model, tokenizer, windows = training_windows_for_bench(size, repeat=50)
     windows = windows[: steps * batch]
     config.train.batch_size, config.train.log_every = batch, 10**9
     accelerator = Accelerator(cpu=device == "cpu", mixed_precision=config.train.mixed_precision)
@@ -92,10 +92,14 @@ def run_fit(size: str, steps: int, batch: int, device: str) -> dict:
 def run_trainer(size: str, steps: int, batch: int, device: str, sampling: str = "random") -> dict:
     import torch
     from datasets import Dataset
-    from transformers import (AutoModelForTokenClassification, DataCollatorForTokenClassification, Trainer,
-                              TrainingArguments)
+    from transformers import (
+        AutoModelForTokenClassification,
+        DataCollatorForTokenClassification,
+        Trainer,
+        TrainingArguments,
+    )
 
-    config, joint, tokenizer, windows = training_windows_for_bench(size, repeat=50)
+    config, _, joint, tokenizer, windows = training_windows_for_bench(size, repeat=50)
     windows = windows[: steps * batch]
     encoder_config = joint.encoder.config
     encoder_config.num_labels = len(joint.config.id2label)
@@ -136,7 +140,7 @@ def child(which: str, size: str, steps: int, batch: int, device: str) -> None:
 def measure(which: str, size: str, steps: int, batch: int, device: str) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", which, "--size", size, "--steps", str(steps),
                           "--batch-size", str(batch), "--device", device], capture_output=True, text=True)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
+    line = next((row for row in out.stdout.splitlines() if row.startswith("RESULT ")), None)
     if line is None:
         raise RuntimeError(f"{which}/{size} failed:\n{out.stderr[-3000:]}")
     result = json.loads(line[7:])

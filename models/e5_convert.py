@@ -231,8 +231,8 @@ def build_tokenizer(e5: E5File, kept: list[int]):
 
 def write_encoder(out: Path, model_file: Path, prune: bool = True) -> None:
     """Write config.json, model.safetensors, tokenizer files and a README into `out`."""
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
     import torch
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     e5 = read_e5_file(model_file)
     special = {name: e5.pieces[i] for name, i in e5.special_ids.items()}

@@ -5,12 +5,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from conftest import ROOT
 
 from train.config import load_config
 from train.data.documents import Document, Entity, Relation
 from train.fit.build import build_model
-
-from conftest import ROOT
 
 TEXT = "سيطرت قوات النظام على حلب. وقسد في الرقة، وقسد تقاتل داعش"
 

@@ -17,12 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 import torch
+from conftest import ROOT
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 from models.encoders import wordpiece_vocabulary
 from train.data.normalize import normalize
-
-from conftest import ROOT
 
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("00[0-4]_*.txt"))]
 

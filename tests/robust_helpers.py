@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import torch
-
-from train.fit.checkpoint import save_model
-
 from conftest import ROOT
 from helpers import synthetic_document, tiny_model
+
+from train.fit.checkpoint import save_model
 
 
 def saved_tiny_model(schema, path: Path) -> Path:

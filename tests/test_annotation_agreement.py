@@ -1,9 +1,9 @@
 """Agreement of the two independent annotation passes on articles 005-029, before adjudication."""
 
+from conftest import ROOT
+
 from train.data.documents import load_annotations
 from train.evaluate.scoring import score_documents
-
-from conftest import ROOT
 
 PASSES = ROOT / "annotations" / "passes"
 

@@ -2,10 +2,9 @@
 
 import pytest
 import yaml
-
-from train.config import ConfigError, Config, field_docs, load_config
-
 from conftest import ROOT
+
+from train.config import Config, ConfigError, field_docs, load_config
 
 RECIPES = sorted(p for p in (ROOT / "configs").glob("*.yaml") if "floors" not in p.name)
 
@@ -59,7 +58,7 @@ def test_fit_help_lists_every_config_field_with_its_docstring(capsys):
     with pytest.raises(SystemExit):
         main(["fit", "--help"])
     text = capsys.readouterr().out
-    for path, doc in field_docs().items():
+    for path in field_docs():
         if path.count(".") and not path.endswith((".tiny", ".splits")):
             assert f"--{path}=" in text, path
     assert "--train.max_steps=<int>  (default 0)" in text

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
 from conftest import ROOT
+
 from train.cli import main
 from train.corpus.aggregate import EDGE_COLUMNS, MENTION_COLUMNS
 from train.corpus.dedup import NearDuplicates
@@ -183,8 +183,8 @@ def test_tiny_model_predicts_and_a_second_call_resumes(tmp_path, schema):
     """The predicting path with a real (tiny, untrained) model on 5 slice articles: the
     second call keeps every record of the first and predicts nothing again."""
     import torch
-
     from helpers import synthetic_document, tiny_model
+
     from train.fit.checkpoint import save_model
 
     torch.manual_seed(3)

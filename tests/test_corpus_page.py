@@ -37,8 +37,6 @@ import zlib
 
 import pytest
 
-from conftest import ROOT
-
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 if CHROMIUM is None and os.path.exists("/usr/bin/chromium"):
     CHROMIUM = "/usr/bin/chromium"

@@ -1,12 +1,11 @@
 """The DatasetDict built from the seeds loses nothing and its word tags give the spans back."""
 
 import pytest
+from conftest import ROOT
 
 from train.config import load_config
 from train.data.dataset import DatasetBuildError, assign_splits, build_dataset, tags_to_spans, word_tags
 from train.data.documents import Document, Entity
-
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")

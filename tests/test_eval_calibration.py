@@ -2,15 +2,14 @@
 `--min-score`, on a constructed example worked out by hand."""
 
 import pytest
+from helpers import TEXT, synthetic_document
 
 from train.data.documents import Document, Entity, Relation
 from train.evaluate.calibration import THRESHOLDS, calibration, min_score_arguments, reliability
-from train.evaluate.min_score import apply_min_score, parse_min_score
 from train.evaluate.report import markdown_report
 from train.evaluate.report_html import html_report
 from train.evaluate.scoring import score_documents
-
-from helpers import TEXT, synthetic_document
+from train.predict.min_score import apply_min_score, parse_min_score
 
 
 def scored(eid, etype, start, end, score):

@@ -4,12 +4,11 @@ folds, in cv.json and on screen (the folds' training is replaced by fixed number
 import json
 
 import pytest
+from conftest import ROOT
 
 import train.fit.cv as cv
 from train.cli import main
 from train.fit.cv import HEADLINE, paired_differences
-
-from conftest import ROOT
 
 T_975_2 = 4.302652729911275  # Student t, 97.5th percentile, 2 degrees of freedom (from tables)
 

@@ -9,14 +9,13 @@ import shutil
 import subprocess
 
 import pytest
+from helpers import tiny_config
 
 from train.cli import main
-from train.data.commands import documents_by_split
 from train.evaluate.calibration import TARGET_PRECISION
 from train.evaluate.scoring import score_documents
 from train.fit.loop import fit
-
-from helpers import tiny_config
+from train.splits import documents_by_split
 
 # 20 epochs of a slightly wider tiny model: enough for LOCATION to reach precision 0.9 at
 # some threshold on the validation article (three epochs predict nothing).

@@ -2,6 +2,7 @@
 outlet of corpus articles read from seeds/SOURCES.yaml when the document has none."""
 
 import pytest
+from helpers import TEXT, synthetic_document
 
 from train.data.documents import Document, Entity, document_from_dict
 from train.evaluate.errors import find_errors
@@ -9,8 +10,6 @@ from train.evaluate.outlets import document_origin, per_source
 from train.evaluate.report import format_table, markdown_report
 from train.evaluate.report_html import html_report
 from train.evaluate.scoring import score_documents
-
-from helpers import TEXT, synthetic_document
 
 CORPUS_ID = "005_ant-alarabia-internationalnews-29-20180217"  # listed in seeds/SOURCES.yaml
 

@@ -9,11 +9,10 @@ import types
 
 import pytest
 import yaml
+from conftest import ROOT
 
 from train.cli import main
 from train.data.documents import Document, Relation, load_annotations, load_prediction_file, write_jsonl
-
-from conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "evaluate"
 ANNOTATIONS = FIXTURE / "annotations"

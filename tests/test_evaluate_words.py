@@ -3,14 +3,13 @@
 import warnings
 
 import pytest
+from conftest import ROOT
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 from train.data.documents import Document, Entity
 from train.evaluate.scoring import score_documents
-from train.evaluate.words import seqeval_block, sentence_tags
-
-from conftest import ROOT
+from train.evaluate.words import sentence_tags, seqeval_block
 
 CONLL = ROOT / "tests" / "fixtures" / "evaluate" / "conll_strict.txt"
 

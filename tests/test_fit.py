@@ -6,14 +6,13 @@ import subprocess
 
 import pytest
 import torch
+from conftest import ROOT
+from helpers import FIVE_SEEDS, accelerate_launcher, tiny_config
 from safetensors.torch import load_file
 
 import train.fit.loop as loop
 from train.fit.checkpoint import atomic_directory
 from train.fit.loop import RunDirectoryError, fit
-
-from conftest import ROOT
-from helpers import FIVE_SEEDS, accelerate_launcher, tiny_config
 
 FAST = ["--train.epochs=3", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
 

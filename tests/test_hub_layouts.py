@@ -6,13 +6,12 @@ import pickle
 
 import pytest
 import torch
-
-from models.encoders import pretrained_encoder
-from train.cli import main
-
 from conftest import ROOT
 from helpers import FIVE_SEEDS
 from hub_layouts import arabert_directory, xlmr_directory
+
+from models.encoders import pretrained_encoder
+from train.cli import main
 
 QUICK = ["--train.epochs=2", "--train.patience=0", "--model.max_length=64", "--model.stride=16",
          "--train.batch_size=8", "--train.mixed_precision=no", "--train.log_every=1", *FIVE_SEEDS]

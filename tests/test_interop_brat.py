@@ -3,8 +3,8 @@
 import json
 
 import yaml
-
 from conftest import ROOT
+
 from train.cli import main
 
 TEXT = "سيطرت قوات النظام على حلب. وقسد في الرقة، وقسد تقاتل داعش"

@@ -4,8 +4,8 @@ import json
 
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from train.cli import main
 from train.config import load_config
 from train.interop.cards import dataset_card, model_card
@@ -71,7 +71,7 @@ def make_run(tmp_path, encoder="tiny", metrics=True):
     schema = {"entity_types": [{"name": n, **s} for n, s in SCHEMA_YAML["entity_types"].items()],
               "relation_types": [{"name": n, **s} for n, s in SCHEMA_YAML["relation_types"].items()],
               "no_relation": "NONE"}
-    (run / "model" / "config.json").write_text(json.dumps({"id2label": {str(i): l for i, l in enumerate(labels)},
+    (run / "model" / "config.json").write_text(json.dumps({"id2label": {str(i): label for i, label in enumerate(labels)},
                                                            "schema": schema}), encoding="utf-8")
     if metrics:
         figures = lambda p, r, f: {"precision": p, "recall": r, "f1": f, "support": 26}  # noqa: E731

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from train.cli import main
 
 TEXT = "سيطرت قوات النظام على حلب. وقسد في الرقة، وقسد تقاتل داعش"
@@ -24,8 +24,8 @@ def test_labeling_config_has_every_schema_label(tmp_path):
     root = ET.fromstring(config)
     labels = root.find("Labels")
     text = root.find(".//Text")
-    assert [l.get("value") for l in labels.findall("Label")] == list(SCHEMA_YAML["entity_types"])
-    assert [l.get("background") for l in labels.findall("Label")] == [t["color"] for t in SCHEMA_YAML["entity_types"].values()]
+    assert [label.get("value") for label in labels.findall("Label")] == list(SCHEMA_YAML["entity_types"])
+    assert [label.get("background") for label in labels.findall("Label")] == [t["color"] for t in SCHEMA_YAML["entity_types"].values()]
     assert [r.get("value") for r in root.find("Relations").findall("Relation")] == list(SCHEMA_YAML["relation_types"])
     # the editor keeps one relation per ordered pair of regions: a pair with two types needs two labels on it
     assert root.find("Relations").get("choice") == "multiple"

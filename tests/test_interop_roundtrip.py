@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from train.cli import main
 from train.data.documents import load_annotation_file, write_annotation_file
 

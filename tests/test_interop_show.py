@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from train.cli import main
 
 TEXT = "سيطرت قوات النظام على حلب. وقسد في الرقة، وقسد تقاتل داعش"

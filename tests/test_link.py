@@ -15,8 +15,8 @@ from collections import Counter
 
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from train.data.documents import Document, Entity, Relation
 from train.link.gazetteer import Place
 from train.link.keys import key, restore_contracted_article

@@ -1,14 +1,13 @@
 """Alignment, windows, the joint model's one-pass design, training, save/load."""
 
 import torch
+from helpers import TEXT, synthetic_document, tiny_config, tiny_model
 
 from train.align import is_representable, make_windows, tokenize_documents, training_windows, window_ranges
 from train.decode import decode_bio
 from train.fit.batches import LengthGroupedBatches, collate_windows
 from train.fit.build import make_optimizer
 from train.predict.predictor import Predictor
-
-from helpers import TEXT, synthetic_document, tiny_config, tiny_model
 
 
 def test_window_ranges_cover_every_token_with_the_stride():
@@ -18,7 +17,7 @@ def test_window_ranges_cover_every_token_with_the_stride():
         covered = sorted({i for a, b in ranges for i in range(a, b)})
         assert covered == list(range(length))
         assert all(b - a <= 10 for a, b in ranges)
-        for (a1, b1), (a2, _) in zip(ranges, ranges[1:]):
+        for (_, b1), (a2, _) in zip(ranges, ranges[1:]):
             assert b1 - a2 >= 3  # consecutive windows overlap by at least the stride
 
 
@@ -95,8 +94,8 @@ def test_tiny_model_loss_falls(schema):
 
 
 def test_save_and_load_give_identical_predictions(schema, tmp_path):
-    from train.fit.checkpoint import save_model
     from models.joint import JointModel
+    from train.fit.checkpoint import save_model
 
     doc = synthetic_document()
     model, tokenizer = tiny_model(schema, [doc])

@@ -7,14 +7,13 @@ import sys
 
 import pytest
 import torch
+from conftest import ROOT
+from helpers import TEXT, accelerate_launcher, synthetic_document, tiny_model
 
 from train.align import tokenize_documents
 from train.fit.checkpoint import save_model
 from train.predict.output import partial_path
 from train.predict.predictor import Predictor
-
-from conftest import ROOT
-from helpers import TEXT, accelerate_launcher, synthetic_document, tiny_model
 
 HARD_TEXTS = {
     "diacritics": "سيطرت قوّاتُ النّظامِ على حَلَب، وقَسَدٌ في الرَّقَّة",
@@ -68,8 +67,10 @@ def test_long_document_middle_equals_passage_alone(run_dir):
     whole = predictor.predict([long_text])[0]
     margin = stride // 2 + 1  # the window's centre, where merging reads this window
     lo, hi = sentence.spans[first + margin][0], sentence.spans[first + size - 1 - margin][1]
-    inner = lambda doc, shift: {(e.start + shift, e.end + shift, e.type) for e in doc.entities
-                                if lo <= e.start + shift and e.end + shift <= hi}
+    def inner(doc, shift):
+        return {(e.start + shift, e.end + shift, e.type) for e in doc.entities
+                if lo <= e.start + shift and e.end + shift <= hi}
+
     assert inner(whole, 0) == inner(alone, a)
     assert inner(whole, 0), "no entity in the compared region: the test would be vacuous"
 

@@ -1,6 +1,7 @@
 """Relations: several types per pair (multi-label), and the given-gold-entities setting."""
 
 import torch
+from helpers import TEXT, synthetic_document, tiny_config, tiny_model
 
 from train.align import training_windows
 from train.data.documents import Document, Relation
@@ -10,8 +11,6 @@ from train.evaluate.scoring import score_documents, score_predictor
 from train.fit.batches import collate_windows
 from train.fit.build import make_optimizer
 from train.predict.predictor import Predictor
-
-from helpers import TEXT, synthetic_document, tiny_config, tiny_model
 
 
 def two_type_document() -> Document:

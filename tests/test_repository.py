@@ -1,11 +1,15 @@
 """The promises the README makes about the repository itself."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
 
 from train.config import load_config
 from train.fit.floors import compare, load_floors
-
-from conftest import ROOT
 
 
 def readme_command(heading: str) -> str:
@@ -46,3 +50,24 @@ def test_no_label_list_outside_the_schema():
         code = "\n".join(line.split("#")[0] for line in code.splitlines())
         offenders += [f"{path.relative_to(ROOT)}: {label}" for label in labels if f'"{label}"' in code or f"'{label}'" in code]
     assert offenders == []
+
+
+def _tool(name: str) -> str:
+    path = Path(sys.executable).with_name(name)
+    if not path.exists():
+        pytest.skip(f"{name} is not installed (pip install -e '.[dev]')")
+    return str(path)
+
+
+def test_imports_follow_the_declared_layers():
+    """The layers contract in pyproject.toml ([tool.importlinter]), checked by import-linter."""
+    result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "1 kept, 0 broken" in result.stdout
+
+
+def test_ruff_finds_nothing():
+    """ruff's rules chosen in pyproject.toml ([tool.ruff.lint]) over the code, tests and benchmarks."""
+    result = subprocess.run([_tool("ruff"), "check", "--no-cache", "train", "models", "tests", "bench"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

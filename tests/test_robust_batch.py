@@ -4,10 +4,9 @@ own, in input order, also after --resume."""
 import json
 
 import pytest
+from robust_helpers import cli, records, saved_tiny_model
 
 from train.predict.output import json_line
-
-from robust_helpers import cli, records, saved_tiny_model
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,12 @@ would land there, not in the checkout.
 """
 
 import pytest
+from helpers import tiny_config
 
 from train.config import ConfigError
 from train.fit import run_dir as run_dir_module
 from train.fit.loop import fit
 from train.fit.run_dir import RUN_MARKER, RunDirectoryError, prepare
-
-from helpers import tiny_config
 
 FAST = ["--train.epochs=1", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
 

@@ -4,14 +4,13 @@ files with a schema and names the file, the item and the reason for every proble
 import json
 
 import pytest
+from helpers import TEXT, synthetic_document, tiny_config
+from robust_helpers import annotation_folder
 
-from train.data.commands import load_split_documents
 from train.data.documents import DocumentError, load_annotation_file
 from train.data.validate import AnnotationError, validate_paths
 from train.evaluate.scoring import score_documents
-
-from helpers import TEXT, synthetic_document, tiny_config
-from robust_helpers import annotation_folder
+from train.splits import load_split_documents
 
 GOOD = synthetic_document().to_dict()
 ENTS, RELS = GOOD["entities"], GOOD["relations"]

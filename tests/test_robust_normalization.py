@@ -9,14 +9,13 @@ finds the same entities, and every subword's raw span must still point at its le
 import unicodedata
 
 import pytest
+from conftest import ROOT
 
 from train.align import tokenize_documents
 from train.data.documents import Document, Entity
 from train.data.normalize import normalize
 from train.data.text import word_spans
 from train.interop.conll import conll_lines
-
-from conftest import ROOT
 
 ARTICLE = (ROOT / "seeds" / "000_b3e4056057f56dd2.txt").read_text(encoding="utf-8")[:1500]
 

@@ -4,12 +4,11 @@ import os
 import threading
 
 import pytest
+from helpers import TEXT, tiny_config
+from robust_helpers import cli, saved_tiny_model
 
 from train.files import OutputError, check_output_file, exclusive
 from train.fit.loop import fit
-
-from helpers import TEXT, tiny_config
-from robust_helpers import cli, saved_tiny_model
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,15 @@ expected events end with one line, not a traceback; word-level tags follow stric
 import json
 
 import pytest
+from conftest import ROOT
+from helpers import TEXT, tiny_config
+from robust_helpers import cli
 
 from train.cli import main
 from train.config import ConfigError
 from train.data.dataset import word_tags
 from train.files import safe_filename
 from train.fit.floors import load_floors
-
-from conftest import ROOT
-from helpers import TEXT, tiny_config
-from robust_helpers import cli
 
 
 @pytest.mark.parametrize("doc_id", ["../../x", "/tmp/evil", "a/b", "..", "x\u0000y", "bad\u202eid", "\\x"])
@@ -79,7 +78,7 @@ def test_predict_refuses_a_negative_batch_size(tmp_path):
 
 
 def test_ctrl_c_ends_with_one_line(monkeypatch, capsys):
-    import train.fit.commands as commands
+    import train.commands.fit as commands
 
     def interrupted(args):
         raise KeyboardInterrupt

@@ -5,12 +5,11 @@ import json
 import shutil
 
 import pytest
+from helpers import tiny_config
 
 import train.fit.loop as loop
 from train.fit.loop import fit
 from train.fit.run_dir import RunDirectoryError
-
-from helpers import tiny_config
 
 FAST = ["--train.epochs=3", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
 

@@ -46,9 +46,8 @@ def test_characters_outside_arabert_alphabet_become_spaces():
 
 def test_normalization_matches_arabert_preprocessor_on_the_seeds():
     arabert = pytest.importorskip("arabert.preprocess", reason="arabert (dev extra) not installed")
-    from tokenizers.pre_tokenizers import BertPreTokenizer
-
     from conftest import ROOT
+    from tokenizers.pre_tokenizers import BertPreTokenizer
 
     prep = arabert.ArabertPreprocessor("bert-base-arabertv02")
     split = BertPreTokenizer().pre_tokenize_str

@@ -12,8 +12,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from .data.documents import Document, Entity
-from .data.schema import Schema
 from .data.normalize import normalize
+from .data.schema import Schema
 from .data.text import sentence_spans
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 from .data.normalize import SCHEMES
-from .evaluate.metric_paths import check_metric_path
 from .data.schema import REPO_ROOT
+from .metric_paths import check_metric_path
 
 
 class ConfigError(ValueError):

@@ -77,7 +77,7 @@ def script_json(data: object) -> str:
 
 def render_page(data: dict, title: str = "From mentions to a picture of the war") -> str:
     """The whole page as a string. `data` holds `meta`, `relation_types`, `actors`, `places`,
-    `edges` and `place_mentions` (built by `train.corpus.commands.page_data`)."""
+    `edges` and `place_mentions` (built by `train.corpus.pipeline.page_data`)."""
     data = {**data, "outline": outline(), "frame": MAP_FRAME, "network_frame": network_frame(data.get("actors", {})),
             "relation_colors": relation_colors(), "control_relation": CONTROL_RELATION,
             "controller_colors": CONTROLLER_COLORS}
@@ -114,7 +114,7 @@ tr.edge{cursor:pointer} tr.edge:hover{background:#eef} .ar{unicode-bidi:isolate}
 </div>
 <div class="plots">
  <div class="panel"><h2>Places: size = mentions, colour = actor most often reported in __CONTROL__ relations</h2><div class="plot" id="map"></div></div>
- <div class="panel"><h2>Actors: edge colour = relation type, width = documents</h2><div class="plot" id="network"></div></div>
+ <div class="panel"><h2>Actors: the 60 most-reported actor-actor edges; colour = relation type, width = documents</h2><div class="plot" id="network"></div></div>
 </div>
 <div id="evidence">Click a place on the map, an edge midpoint in the network or a row below to see its evidence.</div>
 <table><thead><tr><th>head</th><th>relation</th><th>tail</th><th>documents</th><th>mentions</th><th>first</th><th>last</th></tr></thead>
@@ -214,21 +214,32 @@ _SCRIPT = r"""
       const c = controllerOf(pid) || '';
       (groups[c] = groups[c] || []).push({pid: pid, p: p, n: n});
     });
-    const controllers = Object.keys(groups).filter((c) => c).sort();
-    controllers.concat(groups[''] ? [''] : []).forEach((c, k) => {
-      const pts = groups[c];
-      traces.push({type: 'scatter', mode: 'markers', name: c ? 'controlled by ' + name(c) : 'no control reported',
+    // A legend entry (and colour) for the actors reported controlling the most places; the
+    // others share one entry, so that the legend stays readable over a whole corpus.
+    const ranked = Object.keys(groups).filter((c) => c)
+      .sort((a, b) => groups[b].length - groups[a].length || (a < b ? -1 : 1));
+    const shown = ranked.slice(0, MAP_CONTROLLERS), other = [];
+    ranked.slice(MAP_CONTROLLERS).forEach((c) => groups[c].forEach((q) => other.push(Object.assign({c: c}, q))));
+    const series = shown.map((c) => [c, groups[c]]);
+    if (other.length) series.push(['*', other]);
+    if (groups['']) series.push(['', groups['']]);
+    series.forEach(([c, pts], k) => {
+      const label = c === '*' ? 'controlled by another actor' : c ? 'controlled by ' + name(c) : 'no control reported';
+      traces.push({type: 'scatter', mode: 'markers', name: label,
         x: pts.map((q) => q.p.lon), y: pts.map((q) => q.p.lat), customdata: pts.map((q) => q.pid),
-        text: pts.map((q) => q.p.label + '<br>' + q.n + ' mentions' + (c ? '<br>controlled by ' + name(c) : '')),
+        text: pts.map((q) => q.p.label + '<br>' + q.n + ' mentions' + (c ? '<br>controlled by ' + name(q.c || c) : '')),
         hoverinfo: 'text', marker: {size: pts.map((q) => 6 + 4 * Math.sqrt(q.n)), sizemode: 'diameter',
-          color: c ? D.controller_colors[k % D.controller_colors.length] : '#9e9e9e', opacity: 0.8,
+          color: c === '*' ? '#5d6d7e' : c ? D.controller_colors[k % D.controller_colors.length] : '#9e9e9e', opacity: 0.8,
           line: {color: '#333', width: 0.5}}});
     });
     return traces;
   }
 
   function networkTraces(edges) {
-    const actorEdges = edges.filter((x) => D.actors[x.e.h] && D.actors[x.e.t] && D.actors[x.e.h].xy && D.actors[x.e.t].xy);
+    // The most-reported actor-actor edges only: over a corpus the full network is a hairball
+    // (the table below lists every edge).
+    const actorEdges = edges.filter((x) => D.actors[x.e.h] && D.actors[x.e.t] && D.actors[x.e.h].xy && D.actors[x.e.t].xy)
+      .sort((a, b) => b.n - a.n).slice(0, NETWORK_EDGES);
     const traces = [], mids = {x: [], y: [], customdata: [], text: [], color: []}, nodes = {};
     const groups = {};
     actorEdges.forEach((x) => {
@@ -254,8 +265,16 @@ _SCRIPT = r"""
     traces.push({type: 'scatter', mode: 'markers+text', name: 'actors', showlegend: false,
       x: ids.map((i) => D.actors[i].xy[0]), y: ids.map((i) => D.actors[i].xy[1]), customdata: ids.map(() => null),
       text: ids.map((i) => D.actors[i].label), textposition: 'top center', hoverinfo: 'text',
-      marker: {size: ids.map((i) => 8 + 3 * Math.sqrt(nodes[i])), color: ids.map((i) => D.actors[i].color), line: {color: '#333', width: 0.5}}});
-    return {traces: traces, nodes: ids.length, edges: actorEdges.length};
+      marker: {size: ids.map((i) => Math.min(36, 8 + 1.5 * Math.sqrt(nodes[i]))), color: ids.map((i) => D.actors[i].color),
+        line: {color: '#333', width: 0.5}}});
+    return {traces: traces, nodes: ids.length, edges: actorEdges.length, frame: frameOf(ids.map((i) => D.actors[i].xy))};
+  }
+
+  function frameOf(points) {  // axis ranges around the drawn actors, with room for their labels
+    if (!points.length) return D.network_frame;
+    const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
+    const pad = (lo, hi, f) => { const d = (hi - lo) || 1; return [lo - f * d, hi + f * d]; };
+    return {x: pad(Math.min(...xs), Math.max(...xs), 0.25), y: pad(Math.min(...ys), Math.max(...ys), 0.12)};
   }
 
   function fillTable(edges) {
@@ -272,6 +291,7 @@ _SCRIPT = r"""
   }
 
   const axis = {showgrid: false, zeroline: false, showticklabels: false};
+  const MAP_CONTROLLERS = 8, NETWORK_EDGES = 60;
   function render() {
     const edges = visibleEdges();
     const mapData = mapTraces(edges);
@@ -279,9 +299,9 @@ _SCRIPT = r"""
     Plotly.react('map', mapData, {
       xaxis: Object.assign({range: D.frame.lon, scaleanchor: 'y', scaleratio: 1 / Math.cos(34.8 * Math.PI / 180)}, axis),
       yaxis: Object.assign({range: D.frame.lat}, axis), margin: {l: 10, r: 10, t: 10, b: 10},
-      legend: {x: 0, y: 0, bgcolor: 'rgba(255,255,255,0.7)'}, hovermode: 'closest'}, {displaylogo: false});
-    Plotly.react('network', net.traces, {xaxis: Object.assign({range: D.network_frame.x}, axis),
-      yaxis: Object.assign({range: D.network_frame.y}, axis), margin: {l: 10, r: 10, t: 10, b: 10},
+      legend: {x: 0, y: 0, bgcolor: 'rgba(255,255,255,0.7)', font: {size: 11}}, hovermode: 'closest'}, {displaylogo: false});
+    Plotly.react('network', net.traces, {xaxis: Object.assign({range: net.frame.x}, axis),
+      yaxis: Object.assign({range: net.frame.y}, axis), margin: {l: 10, r: 10, t: 10, b: 10},
       hovermode: 'closest'}, {displaylogo: false});
     const rows = fillTable(edges);
     const points = mapData.filter((t) => t.mode === 'markers').reduce((s, t) => s + t.x.length, 0);

@@ -13,10 +13,22 @@ from __future__ import annotations
 from html import escape
 
 from ..data.schema import Schema
-from .report import (block_rows, blocks, calibration_rows, calibration_summary, comparison_heading, comparison_table,
-                     describe_relation, f1_text, interval_note, min_score_command, operating_point_lines, segments,
-                     source_rows,
-                     threshold_rows)
+from .report import (
+    block_rows,
+    blocks,
+    calibration_rows,
+    calibration_summary,
+    comparison_heading,
+    comparison_table,
+    describe_relation,
+    f1_text,
+    interval_note,
+    min_score_command,
+    operating_point_lines,
+    segments,
+    source_rows,
+    threshold_rows,
+)
 
 CSS = """
 body { font-family: "Noto Naskh Arabic", "Amiri", "Segoe UI", Tahoma, sans-serif; margin: 2em; line-height: 1.7; }

@@ -12,8 +12,8 @@ from pathlib import Path
 from ..data.documents import Document
 from ..data.schema import Schema
 from .calibration import calibration
-from .commands import comparison_entry, write_reports
 from .errors import find_errors
+from .outputs import comparison_entry, write_reports
 
 
 def finish_run(run_dir: Path, metrics: dict, baseline: dict, test_docs: list[Document], predictions: list[Document],

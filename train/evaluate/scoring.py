@@ -54,15 +54,15 @@ from typing import Protocol, Sequence
 
 from ..data.documents import Document
 from ..data.schema import Schema
+from ..metric_paths import METRIC_BLOCKS, MetricBlock, present_blocks  # noqa: F401 (re-exported)
+from .bootstrap import CONFIDENCE, DRAWS, SEED, document_intervals
 from .errors import confusion_table
 from .matching import greedy_match, same_type_overlap
-from .pairing import DocPair, entity_span, pair_documents
-from .bootstrap import CONFIDENCE, DRAWS, SEED, document_intervals
-from .prf import TypedCounts
-from .metric_paths import METRIC_BLOCKS, MetricBlock, present_blocks  # noqa: F401 (re-exported)
 from .outlets import document_origin, per_source
+from .pairing import DocPair, entity_span, pair_documents
+from .prf import TypedCounts
 from .relations import relation_keys, relation_scores
-from .words import seqeval_block, seqeval_counts, sentence_tags
+from .words import sentence_tags, seqeval_block, seqeval_counts
 
 
 class Predicts(Protocol):

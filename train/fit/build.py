@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import torch
 
-from models.encoders import TINY, normalization_for, pretrained_encoder, tiny_encoder, train_wordpiece, with_proclitic_split
+from models.encoders import (
+    TINY,
+    normalization_for,
+    pretrained_encoder,
+    tiny_encoder,
+    train_wordpiece,
+    with_proclitic_split,
+)
 from models.joint import JointModel
 
 from ..config import Config

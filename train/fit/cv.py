@@ -25,9 +25,9 @@ import statistics
 from pathlib import Path
 
 from ..config import load_config
-from ..data.commands import load_split_documents
 from ..data.schema import load_schema
 from ..evaluate.scoring import METRIC_BLOCKS, metric_at
+from ..splits import load_split_documents
 
 # column title -> metrics.json path (all micro F1)
 HEADLINE = {block.column: f"{block.path}.micro.f1" for block in METRIC_BLOCKS[:5]}
@@ -90,9 +90,9 @@ def summarize(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
 
 
 def run_fold(config_path: Path, overrides: list[str], split: dict, out_dir: Path, schema) -> dict:
-    from ..data.commands import documents_by_split
     from ..evaluate.baseline import StringMatchBaseline
     from ..evaluate.scoring import score_predictor
+    from ..splits import documents_by_split
     from .loop import fit
 
     fold_overrides = overrides + [

@@ -14,8 +14,8 @@ import yaml
 
 from ..config import load_config, schema_type_names
 from ..data.schema import REPO_ROOT
-from ..evaluate.metric_paths import check_metric_path
 from ..evaluate.scoring import metric_at
+from ..metric_paths import check_metric_path
 
 DEFAULT_FLOORS = REPO_ROOT / "configs" / "floors.yaml"
 

@@ -18,31 +18,40 @@ from pathlib import Path
 import yaml
 from accelerate import Accelerator
 from accelerate.utils import gather_object, set_seed
+from safetensors.torch import load_model
 from torch.utils.data import DataLoader
 from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 from transformers.utils import logging as hf_logging
 
 from models.joint import JointConfig, JointModel
-from safetensors.torch import load_model
 
 from ..align import training_windows
 from ..config import Config
-from ..data.commands import documents_by_split
 from ..data.documents import Document, write_jsonl
 from ..data.schema import Schema, load_schema
 from ..evaluate.baseline import StringMatchBaseline
 from ..evaluate.report import format_comparison
-from ..evaluate.metric_paths import SELECTION_ALIASES
 from ..evaluate.run_report import finish_run
 from ..evaluate.scoring import metric_at, score_documents, score_predictor
+from ..files import exclusive
 from ..interop.model_card import write_model_card
+from ..metric_paths import SELECTION_ALIASES
 from ..predict.predictor import Predictor
+from ..progress import progress
+from ..splits import documents_by_split
 from .batches import LengthGroupedBatches, collate_windows
 from .build import build_model, freeze, make_optimizer
-from ..files import exclusive
-from ..progress import progress
-from .checkpoint import (BEST_MODEL, CHECKPOINT, checkpoint_due, drop_frozen_weights, read_trainer_state,
-                         recover_checkpoint, save_checkpoint, save_model, truncate_log)
+from .checkpoint import (
+    BEST_MODEL,
+    CHECKPOINT,
+    checkpoint_due,
+    drop_frozen_weights,
+    read_trainer_state,
+    recover_checkpoint,
+    save_checkpoint,
+    save_model,
+    truncate_log,
+)
 from .run_dir import RunDirectoryError, check_location, prepare, write_marker
 
 

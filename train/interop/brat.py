@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 from ..data.documents import Document, DocumentError, Entity, read_text
-from ..files import safe_filename
 from ..data.schema import Schema
+from ..files import safe_filename
 from .importing import Imported, RawEntity, RawRelation, settle_document
 
 _OFFSETS = re.compile(r"(\d+) (\d+)")

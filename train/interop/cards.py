@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from ..config import Config
 from ..data.schema import Schema
-from .card_text import (GUIDELINES, front_matter, guideline_summary, opposing_outlets, schema_tables,
-                        sources_table, split_membership, table)
+from .card_text import (
+    GUIDELINES,
+    front_matter,
+    guideline_summary,
+    opposing_outlets,
+    schema_tables,
+    sources_table,
+    split_membership,
+    table,
+)
 from .model_card import model_card, write_model_card  # noqa: F401  (public API of this module)
 from .seed_sources import SEED_SOURCES
 

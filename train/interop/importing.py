@@ -13,11 +13,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..files import safe_filename
-
 from ..data.documents import Document, Entity, Relation, load_annotation_file, read_text, write_annotation_file
 from ..data.schema import REPO_ROOT, Schema
 from ..data.validate import check_document
+from ..files import safe_filename
 
 
 @dataclass(frozen=True)

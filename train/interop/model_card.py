@@ -18,8 +18,14 @@ import yaml
 
 from ..data.schema import REPO_ROOT, load_schema
 from ..evaluate.figures import FIGURE_TITLES, figure_file
-from ..evaluate.report import (calibration_summary, f1_text, interval_note, min_score_command, operating_point_lines,
-                              source_rows)
+from ..evaluate.report import (
+    calibration_summary,
+    f1_text,
+    interval_note,
+    min_score_command,
+    operating_point_lines,
+    source_rows,
+)
 from ..evaluate.scoring import METRIC_BLOCKS as SCORED_BLOCKS
 from .card_text import front_matter, guideline_summary, opposing_outlets, sources_table, table
 

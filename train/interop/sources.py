@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..files import safe_filename
 from ..data.documents import Document, DocumentError, annotation_files, load_annotation_file, load_documents, read_text
+from ..files import safe_filename
 
 
 def is_predictions(path: Path) -> bool:

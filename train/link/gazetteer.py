@@ -56,6 +56,14 @@ class Place:
     source: str
 
     @property
+    def name_ar(self) -> str | None:
+        """The Arabic name to show: the first one written without short-vowel marks. GeoNames
+        lists classical forms with harakat first for some towns (Daraa: أذرِعات before درعا),
+        and news never writes those."""
+        plain = [n for n in self.names_ar if not any("\u064b" <= ch <= "\u0652" for ch in n)]
+        return (plain or list(self.names_ar) or [None])[0]
+
+    @property
     def rank(self) -> int:
         """0 for Syria, 1 for a neighbour, 2 elsewhere (the linker prefers lower)."""
         return 0 if self.country == "SY" else 1 if self.country in NEIGHBOURS else 2

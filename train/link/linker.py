@@ -60,8 +60,8 @@ from rapidfuzz import fuzz, process
 
 from ..data.documents import Document, Entity
 from .gazetteer import Place, all_places
-from .labels import ACTOR_TYPE, ALIAS_RELATIONS, LINKED_TYPES, PLACE_TYPE
 from .keys import article_key, key, restore_contracted_article, spaceless_key, strip_article, strip_proclitic
+from .labels import ACTOR_TYPE, ALIAS_RELATIONS, LINKED_TYPES, PLACE_TYPE
 from .registry import ACTORS_PATH, PLACES_PATH, Actor, load_actors
 
 UNLINKED = "unlinked"
@@ -163,6 +163,8 @@ class _Index:
         self.article_choices: list[str] = []
         self.owners: list[object] = []
         self.type_words = type_words
+        # per index, not on the method: a method cache would keep every index alive (ruff B019)
+        self._ranked = lru_cache(maxsize=65536)(self._rank)
         for item, names in named:
             for name in names:
                 self._add_name(item, key(name))
@@ -199,8 +201,7 @@ class _Index:
                 return found, "variant"
         return [], "none"
 
-    @lru_cache(maxsize=65536)
-    def _ranked(self, text_key: str) -> tuple[tuple[float, object], ...]:
+    def _rank(self, text_key: str) -> tuple[tuple[float, object], ...]:
         """(similarity, item) of the names most like `text_key`, best first: rapidfuzz's
         `token_sort_ratio` (in C) picks 40 names on the keys and 40 on their `article_key`s,
         then `similarity` scores those."""

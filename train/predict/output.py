@@ -13,7 +13,6 @@ import json
 import os
 from pathlib import Path
 
-
 _LINE_BREAKING = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 

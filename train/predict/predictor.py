@@ -25,10 +25,19 @@ from models.joint import JointModel, Mentions
 from ..align import SentenceTokens, Window, candidate_pairs, entities_in_sentence, make_windows, tokenize_documents
 from ..data.documents import Document, Entity
 from ..data.schema import Schema, schema_from_dict
-from ..evaluate.min_score import apply_min_score
+from ..decode import (
+    build_document,
+    centrality,
+    decode_bio,
+    entities_from_spans,
+    merge_windows,
+    pick_relations,
+    punctuation_only,
+    relation_choices,
+)
+from .min_score import apply_min_score
 from .provenance import provenance
-from ..decode import (build_document, centrality, decode_bio, entities_from_spans, merge_windows, pick_relations,
-                      punctuation_only, relation_choices)
+from .quantize import quantize_for_cpu
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -69,8 +78,9 @@ class Predictor:
 
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
-                 precision: str | None = None) -> "Predictor":
-        """Load from a run directory (its `model/` folder) or from a saved model folder."""
+                 precision: str | None = None, quantize: str | None = None) -> "Predictor":
+        """Load from a run directory (its `model/` folder) or from a saved model folder;
+        `quantize="int8"` quantizes the linear layers for CPU inference (`quantize.py`)."""
         path = Path(path)
         model_dir = path / "model" if (path / "model" / "config.json").exists() else path
         if not (model_dir / "config.json").exists():
@@ -80,9 +90,13 @@ class Predictor:
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         hf_logging.disable_progress_bar()  # a bar per weight file is noise in batch jobs
         model = JointModel.from_pretrained(model_dir)
+        if quantize:
+            model = quantize_for_cpu(model, quantize, torch.device(device))
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         predictor = cls(model, tokenizer, batch_size or 32, device, precision)
         predictor.provenance = provenance(path, model_dir)
+        if quantize:
+            predictor.provenance["quantization"] = quantize
         return predictor
 
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[Document]:

@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 from ..data.schema import REPO_ROOT, Schema, load_schema
-from .brat import read_brat, write_brat
-from .conll import write_conll
-from .doccano import read_doccano, write_doccano
-from .importing import check_imports, write_imports
-from .labelstudio import read_labelstudio, task, write_tasks
-from .model_card import write_model_card
-from .review_page import review_page
-from .sources import is_predictions, load_gold, load_source
+from ..interop.brat import read_brat, write_brat
+from ..interop.conll import write_conll
+from ..interop.doccano import read_doccano, write_doccano
+from ..interop.importing import check_imports, write_imports
+from ..interop.labelstudio import read_labelstudio, task, write_tasks
+from ..interop.model_card import write_model_card
+from ..interop.review_page import review_page
+from ..interop.sources import is_predictions, load_gold, load_source
 
 READERS = {"brat": read_brat, "labelstudio": read_labelstudio, "doccano": read_doccano}
 

@@ -9,17 +9,17 @@ main process merges the shards into the same file, in the same order, as one pro
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .inputs import InputItem, count_inputs, iter_inputs
 from ..files import check_output_file, exclusive
+from ..predict.inputs import count_inputs, iter_inputs
+from ..predict.output import RecordWriter, merge_shards, partial_path, records_to_keep, shard_path
+from ..predict.quantize import QUANTIZATIONS
+from ..predict.stream import Tally, count_shard_records, predict_stream
 from ..progress import progress
-from .output import RecordWriter, merge_shards, partial_path, records_to_keep, shard_path
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +30,9 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: the accelerate process's device)")
     parser.add_argument("--batch-size", type=int, default=32, help="windows per encoder batch")
     parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None, help="default: the run's train.mixed_precision")
+    parser.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
+                        help="CPU only: int8 dynamic quantization of the linear layers (faster; bench/int8.py "
+                             "measures its speed-up and agreement with fp32)")
     parser.add_argument("--chunk", type=int, default=64, help="documents decoded together (memory stays bounded by this)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument("--progress-every", type=int, default=100,
@@ -40,79 +43,11 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                              "takes its relations (the run's report.md names per-type operating points)")
 
 
-@dataclass
-class Tally:
-    predicted: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-KEPT = "kept"
-"""Marks a pending item whose record a previous run already wrote (`--resume`)."""
-
-
-def _flush(pending: list[tuple[int, InputItem, str | dict | None]], predictor, writer: RecordWriter, tally: Tally,
-           sharded: bool, bar) -> None:
-    """Predict the pending documents and write all pending records in input order.
-
-    Each pending entry is (input index, item, None to predict | error text | kept record).
-    A record that cannot be written (UTF-8 cannot hold it) becomes an error record.
-    """
-    docs = [item for _, item, state in pending if state is None]
-    predicted = iter(predictor.predict([i.text for i in docs], [i.id for i in docs]))
-    for index, item, state in pending:
-        if isinstance(state, dict):
-            record = state
-        elif state is None:
-            record = next(predicted).to_dict()
-            if predictor.provenance is not None:
-                record["provenance"] = predictor.provenance
-        else:
-            record = _error(item, state, tally)
-        if sharded:
-            record["_index"] = index
-        try:
-            writer.write(record)
-            tally.predicted += state is None
-        except UnicodeEncodeError as err:
-            record = _error(item, f"cannot be written as UTF-8 ({err.reason})", tally)
-            writer.write({**record, "_index": index} if sharded else record)
-        bar.update(1)
-    pending.clear()
-
-
-def _error(item: InputItem, message: str, tally: Tally) -> dict:
-    record = InputItem(item.id, error=message, where=item.where).error_record()
-    tally.errors.append(record["error"])
-    print(f"error: {record['error']}", file=sys.stderr)
-    return record
-
-
-def predict_stream(items, predictor, writer: RecordWriter, rank: int, world: int, kept: dict[str, dict],
-                   chunk: int, bar) -> Tally:
-    """Predict this process's share of `items`; duplicate ids are errors (the first one wins);
-    records in `kept` (by id, from an earlier run) are written again at their input position."""
-    tally, pending, first_seen = Tally(), [], {}
-    for index, item in enumerate(items):
-        duplicate = item.id is not None and item.id in first_seen
-        if item.id is not None:
-            first_seen.setdefault(item.id, item.where)
-        if index % world != rank:
-            continue
-        state = item.error or (f"duplicate id {item.id!r} (first at {first_seen[item.id]})" if duplicate else None)
-        if state is None and item.id in kept:
-            state = kept[item.id]
-        pending.append((index, item, state))
-        if sum(s is None for _, _, s in pending) >= chunk:
-            _flush(pending, predictor, writer, tally, world > 1, bar)
-    _flush(pending, predictor, writer, tally, world > 1, bar)
-    return tally
-
-
 def run_predict(args: argparse.Namespace) -> int:
     from accelerate import PartialState
 
-    from ..evaluate.min_score import parse_min_score
-    from .predictor import Predictor
+    from ..predict.min_score import parse_min_score
+    from ..predict.predictor import Predictor
 
     state = PartialState()
     rank, world = state.process_index, state.num_processes
@@ -126,7 +61,7 @@ def run_predict(args: argparse.Namespace) -> int:
     with exclusive(args.out, "python -m train predict") if args.out and state.is_main_process else nullcontext():
         kept = {r["id"]: r for r in records_to_keep(args.out)} if (args.resume and args.out) else {}
         predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
-                                       batch_size=args.batch_size, precision=args.precision)
+                                       batch_size=args.batch_size, precision=args.precision, quantize=args.quantize)
         predictor.docs_per_chunk = args.chunk
         predictor.min_score = parse_min_score(args.min_score, predictor.schema) if args.min_score else None
         if world > 1:
@@ -147,7 +82,7 @@ def _finish(args, state, kept: int, tally: Tally) -> int:
     world = state.num_processes
     if world > 1:
         state.wait_for_everyone()
-        predicted, errors = _count_shard_records(args.out, world) if state.is_main_process else (0, 0)
+        predicted, errors = count_shard_records(args.out, world) if state.is_main_process else (0, 0)
         predicted -= kept  # the shards hold the kept records too
         if state.is_main_process:
             merged = RecordWriter.to_file(partial_path(args.out))
@@ -164,16 +99,3 @@ def _finish(args, state, kept: int, tally: Tally) -> int:
     kept_note = f", {kept} kept from the previous output" if kept else ""
     print(f"predicted {predicted} documents{kept_note}, {errors} errors{where}", file=sys.stderr)
     return 1 if errors else 0
-
-
-def _count_shard_records(out: Path, world: int) -> tuple[int, int]:
-    """(predicted documents, error records) across the shard files."""
-    predicted = errors = 0
-    for rank in range(world):
-        with open(shard_path(out, rank), encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    is_error = "error" in json.loads(line)
-                    errors += is_error
-                    predicted += not is_error
-    return predicted, errors

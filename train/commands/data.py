@@ -1,4 +1,5 @@
-"""Command-line steps of the data layer: validate, dataset, stats."""
+"""`python -m train validate`, `dataset` and `stats`.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from pathlib import Path
 
 from datasets import disable_progress_bars
 
-from ..config import Config, load_config
-from .dataset import assign_splits, build_dataset
-from .documents import Document
-from .schema import REPO_ROOT, load_schema
-from .stats import format_statistics, split_statistics
-from .validate import checked_documents, validate_paths
+from ..config import load_config
+from ..data.schema import REPO_ROOT, load_schema
+from ..data.stats import format_statistics, split_statistics
+from ..data.validate import validate_paths
+from ..splits import build_from_config
 
 
 def _display_path(path: Path) -> Path:
@@ -45,33 +45,6 @@ def run_validate(args: argparse.Namespace) -> int:
           f"{len(report.errors)} errors, {len(report.warnings)} warnings"
           f" ({len(report.explained)} more explained in {args.guidelines.name})")
     return 1 if report.errors else 0
-
-
-def load_split_documents(config: Config):
-    """The config's documents, validated (AnnotationError on any error; a line on stderr for
-    unexplained lint warnings), and their split assignment (train defaults to the rest)."""
-    annotations = config.resolve(config.data.annotations)
-    report = checked_documents(annotations, load_schema(config.resolve(config.data.schema)),
-                               annotations / "GUIDELINES.md")
-    if report.warnings:
-        print(f"note: {len(report.warnings)} lint warning(s) in {annotations} (python -m train validate lists them)",
-              file=sys.stderr)
-    docs, s = report.documents, config.data.splits
-    return docs, assign_splits([d.id for d in docs], s.train, s.validation, s.test)
-
-
-def documents_by_split(config: Config) -> dict[str, list[Document]]:
-    """The gold documents of each split: {"train": [...], "validation": [...], "test": [...]}."""
-    docs, splits = load_split_documents(config)
-    by_id = {d.id: d for d in docs}
-    return {split: [by_id[i] for i in ids] for split, ids in splits.items()}
-
-
-def build_from_config(config: Config):
-    schema = load_schema(config.resolve(config.data.schema))
-    docs, splits = load_split_documents(config)
-    dataset, counts = build_dataset(docs, schema, splits)
-    return dataset, counts, schema
 
 
 def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
@@ -106,4 +79,3 @@ def run_stats(args: argparse.Namespace) -> int:
 def add_stats_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", type=Path, help="a recipe from configs/")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-

@@ -32,17 +32,16 @@ import argparse
 import json
 from pathlib import Path
 
-from ..config import Config, load_config
-from ..data.commands import documents_by_split
-from ..data.documents import Document, iter_jsonl, load_documents, write_jsonl
-from ..data.schema import REPO_ROOT, Schema, load_schema
-from .baseline import RELATION_RULES, StringMatchBaseline, compare_relation_rules
-from .bootstrap import DRAWS, SEED
-from .errors import find_errors
-from .figures import report_figures, write_figures
-from .report import format_comparison, format_table, markdown_report, paired_comparison
-from .report_html import html_report
-from .scoring import score_documents, score_predictor
+from ..config import load_config
+from ..data.documents import iter_jsonl, load_documents, write_jsonl
+from ..data.schema import REPO_ROOT, load_schema
+from ..evaluate.baseline import RELATION_RULES, StringMatchBaseline, compare_relation_rules
+from ..evaluate.bootstrap import DRAWS, SEED
+from ..evaluate.errors import find_errors
+from ..evaluate.outputs import comparison_entry, write_json, write_outputs
+from ..evaluate.report import format_comparison, format_table
+from ..evaluate.scoring import score_documents, score_predictor
+from ..splits import split_documents
 
 SPLITS = ("train", "validation", "test")
 
@@ -112,7 +111,7 @@ def evaluate_files(gold_path: Path, pred_path: Path, out: Path | None, all_gold:
     if other is not None:
         metrics["comparison"] = comparison_entry(metrics, other, f"{pred_path.name} - {compare_path.name}")
         out.mkdir(parents=True, exist_ok=True)
-        _write_json(out / "metrics_compare.json", other)
+        write_json(out / "metrics_compare.json", other)
     write_outputs(out, "", metrics, find_errors(gold, predicted[0], schema), schema, title, other, labels)
     print(format_table(metrics))
     if other is not None:
@@ -120,11 +119,6 @@ def evaluate_files(gold_path: Path, pred_path: Path, out: Path | None, all_gold:
               + format_comparison(metrics, other, labels=labels))
     print(f"wrote metrics.json, report.md and report.html to {out}")
     return 0
-
-
-def comparison_entry(metrics: dict, other: dict, what: str) -> dict:
-    """The `comparison` entry of metrics.json: per block, A - B micro F1 with its paired interval."""
-    return {"difference": what, "blocks": paired_comparison(metrics, other)}
 
 
 def failed_ids(pred_path: Path) -> set[str]:
@@ -157,7 +151,7 @@ def evaluate_run(run_dir: Path, split: str, out: Path | None, device: str | None
     (out / "predictions").mkdir(parents=True, exist_ok=True)
     write_jsonl(predicted, out / "predictions" / f"{split}.jsonl")
     write_jsonl(base, out / "predictions" / f"baseline_{split}.jsonl")
-    _write_json(out / f"metrics_baseline_{split}.json", base_metrics)
+    write_json(out / f"metrics_baseline_{split}.json", base_metrics)
     suffix = "" if split == "test" else f"_{split}"
     title = f"{run_dir.name}: {split} split ({', '.join(d.id for d in gold)})"
     write_outputs(out, suffix, metrics, find_errors(gold, predicted, schema), schema, title, base_metrics,
@@ -166,41 +160,6 @@ def evaluate_run(run_dir: Path, split: str, out: Path | None, device: str | None
     print("\nmodel vs string-match baseline\n" + format_comparison(metrics, base_metrics))
     print(f"wrote predictions, metrics{suffix}.json and report{suffix}.md/.html to {out}")
     return 0
-
-
-def split_documents(config: Config, split: str) -> tuple[Schema, list[Document], list[Document]]:
-    """The schema, the split's gold documents and the training split's gold documents."""
-    schema = load_schema(config.resolve(config.data.schema))
-    splits = documents_by_split(config)
-    if not splits[split]:
-        raise ValueError(f"the config's data.splits.{split} names no documents")
-    return schema, splits[split], splits["train"]
-
-
-def write_outputs(out: Path, suffix: str, metrics: dict, errors: list[dict], schema: Schema, title: str,
-                  baseline: dict | None = None, labels: tuple[str, str] = ("model", "baseline"),
-                  log_path: Path | None = None) -> None:
-    """metrics<suffix>.json, report<suffix>.md, report<suffix>.html and the figures
-    (report<suffix>_confusion.png; report<suffix>_learning_curves.png from a run's `log_path`) in `out`."""
-    out.mkdir(parents=True, exist_ok=True)
-    _write_json(out / f"metrics{suffix}.json", metrics)
-    write_reports(out, suffix, metrics, errors, schema, title, baseline, labels, log_path)
-
-
-def write_reports(out: Path, suffix: str, metrics: dict, errors: list[dict], schema: Schema, title: str,
-                  baseline: dict | None = None, labels: tuple[str, str] = ("model", "baseline"),
-                  log_path: Path | None = None) -> None:
-    """report<suffix>.md, report<suffix>.html and their figures in `out` (see `write_outputs`)."""
-    figures = report_figures(metrics, log_path)
-    files = write_figures(out, suffix, figures)
-    (out / f"report{suffix}.md").write_text(markdown_report(metrics, errors, title, baseline, labels, files),
-                                            encoding="utf-8")
-    (out / f"report{suffix}.html").write_text(html_report(metrics, errors, schema, title, baseline, labels, figures),
-                                              encoding="utf-8")
-
-
-def _write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def add_baseline_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class MetricBlock:
     """One block of metrics.json: a dotted path, what it measures and a short column name."""

@@ -1,4 +1,4 @@
-"""`python -m train corpus RUN_DIR INPUT... --out FOLDER [--predictions FILE.jsonl]`.
+"""The corpus pipeline behind `python -m train corpus RUN_DIR INPUT... --out FOLDER [--predictions FILE.jsonl]`.
 
 1. Predict every input document with the run's model, streaming, into
    `FOLDER/predictions.jsonl` (the `predict` command's machinery: records go to
@@ -22,7 +22,6 @@ predicted entities do not match its text is reported on stderr and skipped (exit
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -31,12 +30,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..data.documents import Document, DocumentError, document_from_dict
-from ..files import check_output_file, exclusive
+from ..files import check_output_file
 from ..predict.inputs import count_inputs, iter_inputs
 from ..progress import progress
 from .aggregate import EDGE_COLUMNS, MENTION_COLUMNS, SKIPPED, DocInfo, EdgeTable, mention_rows
 from .dedup import NearDuplicates
-from .provenance import Provenance, run_provenance
+from .provenance import Provenance
 
 OUTPUTS = ("mentions.csv", "edges.csv", "graph.graphml", "index.html")
 PREDICTIONS = "predictions.jsonl"
@@ -45,47 +44,13 @@ SIDE_COLORS = {"government": "#c0392b", "government_ally": "#e67e22", "oppositio
                "international_coalition": "#2980b9", "other": "#7f8c8d"}
 
 
-def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", type=Path, help="a run directory (or its model/ folder): the model that predicts")
-    parser.add_argument("inputs", nargs="+", help=".txt files, folders of .txt, .jsonl files with {id, text, date, source}")
-    parser.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
-    parser.add_argument("--predictions", type=Path, default=None,
-                        help="JSON lines predicted earlier by RUN_DIR (skips predicting)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: cuda when available)")
-    parser.add_argument("--batch-size", type=int, default=32, help="windows per encoder batch")
-    parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None,
-                        help="default: the run's train.mixed_precision")
-    parser.add_argument("--chunk", type=int, default=64, help="documents decoded together (bounds memory)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
-    parser.add_argument("--progress-every", type=int, default=100,
-                        help="when stderr is not a terminal: one progress line per this many documents")
-
-
-def run_corpus(args: argparse.Namespace) -> int:
-    if args.batch_size < 1 or args.chunk < 1 or args.progress_every < 1:
-        raise ValueError("--batch-size, --chunk and --progress-every must be positive")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"{out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    for name in OUTPUTS + (PREDICTIONS,):
-        check_output_file(out / name)
-        check_output_file(out / (name + ".partial"))
-    provenance = run_provenance(args.run_dir)
-    with exclusive(out / "corpus", "python -m train corpus"):
-        predictions = args.predictions or ensure_predictions(args, out / PREDICTIONS, provenance)
-        errors = link_corpus(args, Path(predictions), out, provenance)
-    print(f"wrote {', '.join(str(out / n) for n in OUTPUTS)}; {errors} errors", file=sys.stderr)
-    return 1 if errors else 0
-
-
 # ---------------------------------------------------------------------- predicting
 def ensure_predictions(args, path: Path, provenance: Provenance) -> Path:
     """Predict the inputs into `path`, keeping the records an earlier call finished (the model
     must be the same: `<path>.meta.json`); returns `path`. Raises ValueError for another
     model's predictions."""
-    from ..predict.commands import predict_stream
     from ..predict.output import RecordWriter, partial_path, records_to_keep
+    from ..predict.stream import predict_stream
 
     meta_path = path.with_name(path.name + ".meta.json")
     check_output_file(meta_path)
@@ -104,7 +69,7 @@ def ensure_predictions(args, path: Path, provenance: Provenance) -> Path:
     from ..predict.predictor import Predictor
 
     predictor = Predictor.from_run(args.run_dir, device=args.device, batch_size=args.batch_size,
-                                   precision=args.precision)
+                                   precision=args.precision, quantize=args.quantize)
     predictor.docs_per_chunk = args.chunk
     writer = RecordWriter.to_file(partial_path(path))
     bar = progress(count_inputs(args.inputs), "predict", "doc", every=args.progress_every, disable=args.no_progress)
@@ -223,7 +188,7 @@ def link_corpus(args, predictions: Path, out: Path, provenance: Provenance) -> i
 def link_names(linker) -> dict[str, str]:
     """Display name of every actor and place id: the English name, then the Arabic one."""
     names = {a.id: f"{a.name_en} / {a.name_ar}" for a in linker.actors.values()}
-    names.update({p.id: f"{p.name} / {p.names_ar[0]}" if p.names_ar else p.name for p in linker.places.values()})
+    names.update({p.id: f"{p.name} / {p.name_ar}" if p.name_ar else p.name for p in linker.places.values()})
     return names
 
 
@@ -253,7 +218,7 @@ def node_attributes(linker, ids: set[str]) -> dict[str, dict]:
             out[i] = {"node_type": "actor", "name": a.name_en, "name_ar": a.name_ar, "side": a.side, "kind": a.kind}
         elif i in linker.places:
             p = linker.places[i]
-            out[i] = {"node_type": "place", "name": p.name, "name_ar": p.names_ar[0] if p.names_ar else None,
+            out[i] = {"node_type": "place", "name": p.name, "name_ar": p.name_ar,
                       "kind": p.kind, "country": p.country, "admin1": p.admin1, "lat": p.lat, "lon": p.lon}
     return out
 
@@ -292,7 +257,7 @@ def page_data(table: EdgeTable, dedup: NearDuplicates, linker, provenance: Prove
     actors = {i: {"label": f"{a.name_ar} ({a.name_en.split(' (')[0]})", "side": a.side,
                   "color": SIDE_COLORS.get(a.side, "#7f8c8d"), "xy": layout.get(i)}
               for i, a in linker.actors.items() if i in used}
-    places = {i: {"label": f"{p.names_ar[0] if p.names_ar else p.name} ({p.name})", "lat": p.lat, "lon": p.lon,
+    places = {i: {"label": f"{p.name_ar or p.name} ({p.name})", "lat": p.lat, "lon": p.lon,
                   "admin1": p.admin1, "kind": p.kind} for i, p in linker.places.items() if i in used}
     place_mentions = {pid: sorted([table.dates.get(doc, ""), dedup.cluster(doc), n] for doc, n in counts.items())
                       for pid, counts in table.place_mentions.items()}

@@ -1,4 +1,5 @@
-"""`python -m train fit CONFIG [--resume] [--overwrite] [--section.field=value ...]`."""
+"""`python -m train fit CONFIG [--resume | --overwrite] [--section.field=value ...]`.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from .loop import fit  # imports torch; kept out of `--help`
+    from ..fit.loop import fit  # imports torch; kept out of `--help`
 
     config = load_config(args.config, args.overrides)
     fit(config, resume=args.resume, overwrite=args.overwrite, quiet=args.quiet)

@@ -1,0 +1,65 @@
+"""`predict --quantize int8`: the linear layers become int8 kernels, the token head's
+probabilities stay close to fp32's, outputs keep their shape and provenance, and a GPU
+device is refused with a clear error."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import ROOT
+from helpers import TEXT, synthetic_document, tiny_model
+
+from train.fit.checkpoint import save_model
+from train.predict.predictor import Predictor
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, schema):
+    torch.manual_seed(5)
+    model, tokenizer = tiny_model(schema, [synthetic_document()], "--model.max_length=16", "--model.stride=4")
+    path = tmp_path_factory.mktemp("run")
+    save_model(model, tokenizer, path / "model")
+    return path
+
+
+def test_every_linear_layer_is_quantized(run_dir):
+    fp32 = Predictor.from_run(run_dir, device="cpu")
+    int8 = Predictor.from_run(run_dir, device="cpu", quantize="int8")
+    linear = [m for m in fp32.model.modules() if type(m) is torch.nn.Linear]
+    quantized = [m for m in int8.model.modules() if isinstance(m, torch.ao.nn.quantized.dynamic.Linear)]
+    assert linear and len(quantized) == len(linear)
+    assert not any(type(m) is torch.nn.Linear for m in int8.model.modules())
+    assert int8.provenance["quantization"] == "int8" and "quantization" not in fp32.provenance
+
+
+def test_token_probabilities_stay_close_to_fp32(run_dir):
+    fp32 = Predictor.from_run(run_dir, device="cpu")
+    int8 = Predictor.from_run(run_dir, device="cpu", quantize="int8")
+    ids = torch.tensor([fp32.tokenizer(TEXT[:60])["input_ids"][:16]])
+    mask = torch.ones_like(ids)
+    with torch.inference_mode():
+        p32 = fp32.model.token_head(fp32.model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state).softmax(-1)
+        p8 = int8.model.token_head(int8.model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state).softmax(-1)
+    assert not torch.equal(p32, p8), "int8 gave bit-identical output: nothing was quantized"
+    assert (p32 - p8).abs().max().item() < 0.05
+
+
+def test_cli_writes_the_same_shape_with_int8_provenance(run_dir, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": TEXT}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = subprocess.run([sys.executable, "-m", "train", "predict", str(run_dir), str(source), "-o", str(out),
+                             "--quantize", "int8", "--no-progress"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert record["id"] == "a" and record["provenance"]["quantization"] == "int8"
+    assert all(TEXT[e["start"]:e["end"]] == e["text"] for e in record["entities"])
+
+
+def test_quantizing_for_a_gpu_is_refused(run_dir):
+    with pytest.raises(ValueError, match="CPU only"):
+        Predictor.from_run(run_dir, device="cuda", quantize="int8")
+    with pytest.raises(ValueError, match="unknown quantization 'int4'"):
+        Predictor.from_run(run_dir, device="cpu", quantize="int4")

@@ -1,0 +1,51 @@
+"""`python -m train corpus RUN_DIR INPUT... --out FOLDER [--predictions FILE.jsonl]`: see
+`train.corpus.pipeline` for what it does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..corpus.pipeline import OUTPUTS, PREDICTIONS, ensure_predictions, link_corpus
+from ..corpus.provenance import run_provenance
+from ..files import check_output_file, exclusive
+from ..predict.quantize import QUANTIZATIONS
+
+
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", type=Path, help="a run directory (or its model/ folder): the model that predicts")
+    parser.add_argument("inputs", nargs="+", help=".txt files, folders of .txt, .jsonl files with {id, text, date, source}")
+    parser.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
+    parser.add_argument("--predictions", type=Path, default=None,
+                        help="JSON lines predicted earlier by RUN_DIR (skips predicting)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    parser.add_argument("--batch-size", type=int, default=32, help="windows per encoder batch")
+    parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None,
+                        help="default: the run's train.mixed_precision")
+    parser.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
+                        help="CPU only: int8 dynamic quantization of the linear layers (faster; bench/int8.py "
+                             "measures its speed-up and agreement with fp32)")
+    parser.add_argument("--chunk", type=int, default=64, help="documents decoded together (bounds memory)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+    parser.add_argument("--progress-every", type=int, default=100,
+                        help="when stderr is not a terminal: one progress line per this many documents")
+
+
+def run_corpus(args: argparse.Namespace) -> int:
+    if args.batch_size < 1 or args.chunk < 1 or args.progress_every < 1:
+        raise ValueError("--batch-size, --chunk and --progress-every must be positive")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUTS + (PREDICTIONS,):
+        check_output_file(out / name)
+        check_output_file(out / (name + ".partial"))
+    provenance = run_provenance(args.run_dir)
+    with exclusive(out / "corpus", "python -m train corpus"):
+        predictions = args.predictions or ensure_predictions(args, out / PREDICTIONS, provenance)
+        errors = link_corpus(args, Path(predictions), out, provenance)
+    print(f"wrote {', '.join(str(out / n) for n in OUTPUTS)}; {errors} errors", file=sys.stderr)
+    return 1 if errors else 0
