@@ -1,5 +1,8 @@
 """Every recipe in configs/ parses; errors are collected with their field paths."""
 
+import subprocess
+import sys
+
 import pytest
 import yaml
 from conftest import ROOT
@@ -63,3 +66,14 @@ def test_fit_help_lists_every_config_field_with_its_docstring(capsys):
             assert f"--{path}=" in text, path
     assert "--train.max_steps=<int>  (default 0)" in text
     assert "When positive, train for this many optimizer steps" in text
+
+
+@pytest.mark.parametrize("command", ["fit", "check", "cv"])
+def test_a_misspelled_metric_fails_before_torch_is_imported(command):
+    """A typo in select_metric is reported, with the valid paths, before any slow import."""
+    code = ("import sys\nfrom train.cli import main\n"
+            f"rc = main([{command!r}, 'configs/e5-small.yaml', '--train.select_metric=ner.spam.micro.f1'])\n"
+            "print('RC', rc, 'torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert "RC 1 False" in result.stdout or "RC 2 False" in result.stdout, result.stdout + result.stderr
+    assert "unknown metric 'ner.spam.micro.f1'" in result.stderr and "ner.span.micro.f1" in result.stderr

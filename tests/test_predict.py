@@ -6,12 +6,11 @@ import subprocess
 import sys
 
 import pytest
-import torch
 from conftest import ROOT
-from helpers import TEXT, accelerate_launcher, synthetic_document, tiny_model
+from helpers import TEXT, accelerate_launcher
+from robust_helpers import saved_tiny_model
 
 from train.align import tokenize_documents
-from train.fit.checkpoint import save_model
 from train.predict.output import partial_path
 from train.predict.predictor import Predictor
 
@@ -27,11 +26,7 @@ HARD_TEXTS = {
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, schema):
-    torch.manual_seed(3)
-    model, tokenizer = tiny_model(schema, [synthetic_document()], "--model.max_length=16", "--model.stride=4")
-    path = tmp_path_factory.mktemp("run")
-    save_model(model, tokenizer, path / "model")
-    return path
+    return saved_tiny_model(schema, tmp_path_factory.mktemp("run"))
 
 
 def run_cli(*args, cwd=ROOT, stdin=None):

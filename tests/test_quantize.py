@@ -9,19 +9,15 @@ import sys
 import pytest
 import torch
 from conftest import ROOT
-from helpers import TEXT, synthetic_document, tiny_model
+from helpers import TEXT
+from robust_helpers import saved_tiny_model
 
-from train.fit.checkpoint import save_model
 from train.predict.predictor import Predictor
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, schema):
-    torch.manual_seed(5)
-    model, tokenizer = tiny_model(schema, [synthetic_document()], "--model.max_length=16", "--model.stride=4")
-    path = tmp_path_factory.mktemp("run")
-    save_model(model, tokenizer, path / "model")
-    return path
+    return saved_tiny_model(schema, tmp_path_factory.mktemp("run"))
 
 
 def test_every_linear_layer_is_quantized(run_dir):

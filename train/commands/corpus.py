@@ -11,7 +11,7 @@ from pathlib import Path
 from ..corpus.pipeline import OUTPUTS, PREDICTIONS, ensure_predictions, link_corpus
 from ..corpus.provenance import run_provenance
 from ..files import check_output_file, exclusive
-from ..predict.quantize import QUANTIZATIONS
+from .predict import add_model_arguments
 
 
 def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,17 +20,7 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
     parser.add_argument("--predictions", type=Path, default=None,
                         help="JSON lines predicted earlier by RUN_DIR (skips predicting)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: cuda when available)")
-    parser.add_argument("--batch-size", type=int, default=32, help="windows per encoder batch")
-    parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None,
-                        help="default: the run's train.mixed_precision")
-    parser.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
-                        help="CPU only: int8 dynamic quantization of the linear layers (faster; bench/int8.py "
-                             "measures its speed-up and agreement with fp32)")
-    parser.add_argument("--chunk", type=int, default=64, help="documents decoded together (bounds memory)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
-    parser.add_argument("--progress-every", type=int, default=100,
-                        help="when stderr is not a terminal: one progress line per this many documents")
+    add_model_arguments(parser)
 
 
 def run_corpus(args: argparse.Namespace) -> int:

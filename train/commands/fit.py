@@ -17,8 +17,8 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from ..fit.loop import fit  # imports torch; kept out of `--help`
+    config = load_config(args.config, args.overrides)  # every config problem before torch is imported
+    from ..fit.loop import fit
 
-    config = load_config(args.config, args.overrides)
     fit(config, resume=args.resume, overwrite=args.overwrite, quiet=args.quiet)
     return 0

@@ -22,14 +22,14 @@ from ..predict.stream import Tally, count_shard_records, predict_stream
 from ..progress import progress
 
 
-def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", type=Path, help="a run directory (or its model/ folder)")
-    parser.add_argument("inputs", nargs="+", help=".txt files, folders of .txt, .jsonl files with {id, text}, or - for stdin")
-    parser.add_argument("-o", "--out", type=Path, default=None, help="output JSON lines file (default: stdout)")
-    parser.add_argument("--resume", action="store_true", help="keep the documents already in OUT (or OUT.partial) and predict the rest")
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: the accelerate process's device)")
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """How a run's model predicts: device, batch, precision, quantization, chunk, progress
+    (`predict` and `corpus` share these)."""
+    parser.add_argument("--device", default=None,
+                        help="cpu, cuda, cuda:1, ... (default: the accelerate process's device, cuda when available)")
     parser.add_argument("--batch-size", type=int, default=32, help="windows per encoder batch")
-    parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None, help="default: the run's train.mixed_precision")
+    parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None,
+                        help="default: the run's train.mixed_precision")
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
                         help="CPU only: int8 dynamic quantization of the linear layers (faster; bench/int8.py "
                              "measures its speed-up and agreement with fp32)")
@@ -37,6 +37,14 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument("--progress-every", type=int, default=100,
                         help="when stderr is not a terminal (a log): one progress line per this many documents")
+
+
+def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", type=Path, help="a run directory (or its model/ folder)")
+    parser.add_argument("inputs", nargs="+", help=".txt files, folders of .txt, .jsonl files with {id, text}, or - for stdin")
+    parser.add_argument("-o", "--out", type=Path, default=None, help="output JSON lines file (default: stdout)")
+    parser.add_argument("--resume", action="store_true", help="keep the documents already in OUT (or OUT.partial) and predict the rest")
+    add_model_arguments(parser)
     parser.add_argument("--min-score", action="append", default=[], metavar="[TYPE=]X",
                         help="drop predictions scored below X: for every type, or (repeatable) for one entity or "
                              "relation type, e.g. --min-score FACTION=0.7 --min-score LOCATION=0.5; an entity dropped "
