@@ -8,7 +8,8 @@ aggregation_strategy="simple")` (entities only), while `Predictor` (what `python
 predict` runs) also labels every candidate entity pair. The documents are the same few
 hundred articles of realistic length, assembled deterministically from the seeds' lines.
 Each side runs in a fresh process so that peak memory is its own, and reports the best of
-three timed passes over all documents. Then two scaling
+three timed passes over all documents, with the share of that pass spent inside the
+encoder's forward (the rest is tokenization, windowing, heads, decoding and output). Then two scaling
 checks on `Predictor` alone: seconds per document as the number of entity pairs per
 window grows (same length), and as the document grows (same density).
 Without RUN_DIR, the tiny config is trained first into runs/bench-tiny.
@@ -65,14 +66,35 @@ def pipeline_model(run_dir: Path):
     return model.eval(), tokenizer, joint.config.window_stride
 
 
-def best_of(repeats: int, work):
-    """The fastest of `repeats` timed runs (other load on the machine only ever slows a run)."""
-    best, result = float("inf"), None
+class EncoderClock:
+    """Seconds spent inside a module's forward calls (on the CPU a call returns when its work
+    is done, so wall time inside the call is the encoder's share)."""
+
+    def __init__(self, module):
+        self.seconds, inner = 0.0, module.forward
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        module.forward = timed
+
+
+def best_of(repeats: int, work, clock: EncoderClock):
+    """The fastest of `repeats` timed runs (other load on the machine only ever slows a run),
+    its result and the encoder seconds within it."""
+    best, result, encoder = float("inf"), None, 0.0
     for _ in range(repeats):
+        clock.seconds = 0.0
         start = time.perf_counter()
-        result = work()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        out = work()
+        seconds = time.perf_counter() - start
+        if seconds < best:
+            best, result, encoder = seconds, out, clock.seconds
+    return best, result, encoder
 
 
 def child(which: str, run_dir: Path, count: int, batch: int, repeats: int = 3) -> None:
@@ -85,7 +107,8 @@ def child(which: str, run_dir: Path, count: int, batch: int, repeats: int = 3) -
 
         predictor = Predictor.from_run(run_dir, device="cpu", batch_size=batch)
         predictor.predict(docs[:4])  # warm-up
-        seconds, out = best_of(repeats, lambda: predictor.predict(docs))
+        clock = EncoderClock(predictor.model.encoder)
+        seconds, out, encoder = best_of(repeats, lambda: predictor.predict(docs), clock)
         found = (sum(len(d.entities) for d in out), sum(len(d.relations) for d in out))
         tokens = sum(len(ids) for ids in predictor.tokenizer(docs, add_special_tokens=False)["input_ids"])
     else:
@@ -95,10 +118,12 @@ def child(which: str, run_dir: Path, count: int, batch: int, repeats: int = 3) -
         tagger = pipeline("token-classification", model=model, tokenizer=tokenizer,
                           aggregation_strategy="simple", device=-1, stride=stride)
         tagger(docs[:4], batch_size=batch)
-        seconds, out = best_of(repeats, lambda: tagger(docs, batch_size=batch))
+        clock = EncoderClock(model.bert)
+        seconds, out, encoder = best_of(repeats, lambda: tagger(docs, batch_size=batch), clock)
         found = (sum(len(d) for d in out), 0)
         tokens = sum(len(ids) for ids in tokenizer(docs, add_special_tokens=False)["input_ids"])
-    print("RESULT " + json.dumps({"docs": count, "seconds": seconds, "tokens": tokens, "entities": found[0],
+    print("RESULT " + json.dumps({"docs": count, "seconds": seconds, "encoder_seconds": encoder, "tokens": tokens,
+                                  "entities": found[0],
                                   "relations": found[1],
                                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
@@ -168,10 +193,12 @@ def main() -> None:
         return
     run_dir = ensure_run(args.run_dir)
     rows = {which: measure(which, run_dir, args.docs, args.batch_size) for which in ("predict", "pipeline")}
-    print(f"{'runner':<10}{'docs/s':>9}{'tokens/s':>10}{'peak MB':>9}{'entities':>10}{'relations':>11}")
+    print(f"{'runner':<10}{'docs/s':>9}{'tokens/s':>10}{'encoder':>9}{'outside':>9}{'peak MB':>9}{'entities':>10}"
+          f"{'relations':>11}")
     for which, r in rows.items():
-        print(f"{which:<10}{r['docs'] / r['seconds']:>9.1f}{r['tokens'] / r['seconds']:>10.0f}"
-              f"{r['peak_rss_mb']:>9.0f}{r['entities']:>10}{r['relations']:>11}")
+        inside = r["encoder_seconds"] / r["seconds"]
+        print(f"{which:<10}{r['docs'] / r['seconds']:>9.1f}{r['tokens'] / r['seconds']:>10.0f}{inside:>9.0%}"
+              f"{1 - inside:>9.0%}{r['peak_rss_mb']:>9.0f}{r['entities']:>10}{r['relations']:>11}")
     ratio = rows["pipeline"]["seconds"] / rows["predict"]["seconds"]
     print(f"predict / pipeline documents per second: {ratio:.2f}x ({args.docs} documents, "
           f"{rows['predict']['tokens'] // args.docs} subwords each on average)")
