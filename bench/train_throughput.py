@@ -2,6 +2,7 @@
 
     python bench/train_throughput.py                 # tiny model and AraBERT-base size, CPU
     python bench/train_throughput.py --size base --steps 8 --device cuda   # on a GPU machine
+    python bench/train_throughput.py --size e5 --steps 30   # the default recipe's encoder (e5-small), CPU
 
 Both train the same encoder shape on the same subword windows (the seeds' training split,
 repeated) with the same batch size: `fit` trains the joint model (token head + relation
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 RUNNERS = ("fit", "trainer", "trainer-grouped")
 SIZES = {  # AraBERT v0.2 base: BERT-base with a 64k vocabulary
     "tiny": None,
+    "e5": None,
     "base": dict(vocab_size=64000, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
                  intermediate_size=3072, max_position_embeddings=512),
 }
@@ -45,7 +47,8 @@ def training_windows_for_bench(size: str, repeat: int):
     from train.fit.build import build_model
     from train.splits import load_split_documents
 
-    config = load_config(ROOT / "configs" / "tiny.yaml", ["--train.output_dir=/tmp/bench-fit"])
+    recipe = "e5-small.yaml" if size == "e5" else "tiny.yaml"  # e5: the default recipe's converted encoder
+    config = load_config(ROOT / "configs" / recipe, ["--train.output_dir=/tmp/bench-fit"])
     schema = load_schema()
     docs, splits = load_split_documents(config)
     train_docs = [d for d in docs if d.id in splits["train"]]
@@ -82,7 +85,8 @@ def run_fit(size: str, steps: int, batch: int, device: str) -> dict:
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     state = {"step": 0}
     start = time.perf_counter()
-    train_one_epoch(accelerator, model, optimizer, scheduler, loader, config, state, 0, Path("/tmp"), quiet=True)
+    train_one_epoch(accelerator, model, optimizer, scheduler, loader, config, state, 0, Path("/tmp"), quiet=True,
+                    epochs=1)
     if device != "cpu":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
@@ -104,6 +108,8 @@ def run_trainer(size: str, steps: int, batch: int, device: str, sampling: str = 
     encoder_config = joint.encoder.config
     encoder_config.num_labels = len(joint.config.id2label)
     model = AutoModelForTokenClassification.from_config(encoder_config)
+    if config.model.freeze_embeddings:  # the recipe's frozen word embeddings, on both sides
+        model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
     data = Dataset.from_list([{"input_ids": w.input_ids, "labels": w.labels} for w in windows])
     args = TrainingArguments(output_dir="/tmp/bench-trainer", per_device_train_batch_size=batch, max_steps=steps,
                              learning_rate=config.train.encoder_lr, report_to=[], save_strategy="no",
@@ -150,8 +156,9 @@ def measure(which: str, size: str, steps: int, batch: int, device: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", choices=["tiny", "base", "both"], default="both")
-    parser.add_argument("--steps", type=int, default=None, help="optimizer steps (default: tiny 60, base 6)")
+    parser.add_argument("--size", choices=["tiny", "base", "e5", "both"], default="both",
+                        help="tiny recipe, AraBERT-base size (random), the default recipe's e5-small, or tiny and base")
+    parser.add_argument("--steps", type=int, default=None, help="optimizer steps (default: tiny 60, base and e5 6)")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--child", choices=RUNNERS, help=argparse.SUPPRESS)
