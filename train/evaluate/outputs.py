@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from train.data.schema import Schema
-from train.evaluate.figures import report_figures, write_figures
-from train.evaluate.report import markdown_report, paired_comparison
-from train.evaluate.report_html import html_report
+from ..data.schema import Schema
+from .figures import report_figures, write_figures
+from .report import markdown_report, paired_comparison
+from .report_html import html_report
 
 
 def comparison_entry(metrics: dict, other: dict, what: str) -> dict:

@@ -9,18 +9,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from train.predict.inputs import InputItem
-from train.predict.output import RecordWriter, shard_path
+from .inputs import InputItem
+from .output import RecordWriter, shard_path
 
 
 @dataclass
 class Tally:
     predicted: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-KEPT = "kept"
-"""Marks a pending item whose record a previous run already wrote (`--resume`)."""
 
 
 def _flush(pending: list[tuple[int, InputItem, str | dict | None]], predictor, writer: RecordWriter, tally: Tally,
