@@ -44,3 +44,14 @@ def accelerate_launcher() -> str:
     if found is None:
         pytest.skip("accelerate launcher not found")
     return found
+
+
+def png_colours(data: bytes, step: int = 1) -> set[tuple[int, int, int]]:
+    """Distinct RGB colours of every `step`-th pixel of a PNG screenshot (Pillow decodes it)."""
+    import io
+
+    from PIL import Image
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    raw = Image.open(io.BytesIO(data)).convert("RGB").tobytes()
+    return {tuple(raw[i:i + 3]) for i in range(0, len(raw), 3 * step)}

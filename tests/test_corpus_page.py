@@ -29,13 +29,12 @@ import os
 import select
 import shutil
 import socket
-import struct
 import subprocess
 import threading
 import time
-import zlib
 
 import pytest
+from helpers import png_colours
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 if CHROMIUM is None and os.path.exists("/usr/bin/chromium"):
@@ -187,40 +186,6 @@ class DevTools:
         os.close(self.from_browser)
 
 
-def png_colours(data: bytes, step: int = 7) -> set[tuple[int, int, int]]:
-    """Distinct RGB colours of every `step`-th pixel of an 8-bit RGB/RGBA PNG (non-interlaced)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, chunks = 8, {}
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunks.setdefault(kind, []).append(data[pos + 8:pos + 8 + length])
-        pos += 12 + length
-    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"][0])
-    assert depth == 8 and colour_type in (2, 6) and interlace == 0
-    channels = 4 if colour_type == 6 else 3
-    raw, stride = zlib.decompress(b"".join(chunks[b"IDAT"])), width * channels
-    previous, colours = bytearray(stride), set()
-    for row in range(height):
-        kind = raw[row * (stride + 1)]
-        line = bytearray(raw[row * (stride + 1) + 1:(row + 1) * (stride + 1)])
-        for i in range(stride):
-            left = line[i - channels] if i >= channels else 0
-            up, corner = previous[i], previous[i - channels] if i >= channels else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 255
-            elif kind == 2:
-                line[i] = (line[i] + up) & 255
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 255
-            elif kind == 4:
-                p = left + up - corner
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
-        colours.update(tuple(line[i:i + 3]) for i in range(0, stride, channels * step))
-        previous = line
-    return colours
-
-
 @pytest.fixture(scope="module")
 def corpus_page(tmp_path_factory):
     """index.html of the hand-made example of tests/test_corpus.py (built here)."""
@@ -271,7 +236,7 @@ def test_corpus_page_draws_offline(browser, corpus_page, tmp_path):
     assert drawn["mapPoints"] >= int(drawn["body"]["mapPoints"]) > 0
     assert int(drawn["body"]["networkEdges"]) > 0 and drawn["networkLines"] > 0
     assert drawn["networkPoints"] >= int(drawn["body"]["networkNodes"]) > 0
-    assert len(png_colours(shot)) > 30, "the screenshot is (nearly) blank"
+    assert len(png_colours(shot, step=7)) > 30, "the screenshot is (nearly) blank"
     outside = [u for u in tools.requested_urls() if not u.startswith(LOCAL_SCHEMES)]
     assert outside == [], outside
     assert not_the_browsers_own(proxy.lines) == [], proxy.lines

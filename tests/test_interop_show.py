@@ -7,14 +7,13 @@ screenshot must contain the schema's colours. They are skipped when no Chromium 
 
 import json
 import shutil
-import struct
 import subprocess
-import zlib
 from html.parser import HTMLParser
 
 import pytest
 import yaml
 from conftest import ROOT
+from helpers import png_colours
 
 from train.cli import main
 
@@ -196,46 +195,13 @@ def test_page_renders_in_chromium(tmp_path):
     assert body["data-gold-on-right"] == "true"  # right to left: the first column (gold) is on the right
 
 
-def png_pixels(data: bytes) -> set[tuple[int, int, int]]:
-    """The distinct RGB colours of an 8-bit, non-interlaced RGB or RGBA PNG."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, chunks = 8, {}
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunks.setdefault(kind, []).append(data[pos + 8:pos + 8 + length])
-        pos += 12 + length
-    width, height, depth, color_type, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"][0])
-    assert depth == 8 and color_type in (2, 6) and interlace == 0
-    channels = 4 if color_type == 6 else 3
-    raw, stride = zlib.decompress(b"".join(chunks[b"IDAT"])), width * channels
-    previous, colours = bytearray(stride), set()
-    for row in range(height):
-        kind, line = raw[row * (stride + 1)], bytearray(raw[row * (stride + 1) + 1:(row + 1) * (stride + 1)])
-        for i in range(stride):
-            left = line[i - channels] if i >= channels else 0
-            up, corner = previous[i], previous[i - channels] if i >= channels else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 255
-            elif kind == 2:
-                line[i] = (line[i] + up) & 255
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 255
-            elif kind == 4:
-                p = left + up - corner
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
-        colours.update(tuple(line[i:i + 3]) for i in range(0, stride, channels))
-        previous = line
-    return colours
-
-
 @pytest.mark.browser
 @needs_browser
 def test_screenshot_shows_the_schema_colours(tmp_path):
     write_inputs(tmp_path)
     assert show(tmp_path, str(tmp_path / "gold")) == 0
     chromium(tmp_path, "--window-size=900,700", f"--screenshot={tmp_path / 'shot.png'}")
-    colours = png_pixels((tmp_path / "shot.png").read_bytes())
+    colours = png_colours((tmp_path / "shot.png").read_bytes())
     assert len(colours) > 20  # text antialiasing alone gives many shades; a blank page gives one
     for name, hex_colour in COLORS.items():
         rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
