@@ -24,6 +24,8 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
+from .labels import IGNORE_INDEX
+
 
 class JointConfig(PretrainedConfig):
     model_type = "faction-location-joint"
@@ -231,7 +233,7 @@ class JointModel(PreTrainedModel):
             mentions = Mentions(mention_window, mention_start, mention_end, mention_type)
             out.relation_logits = self.relation_logits(hidden, mentions, pair_heads, pair_tails)
         if labels is not None:
-            out.token_loss = nn.functional.cross_entropy(token_logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+            out.token_loss = nn.functional.cross_entropy(token_logits.flatten(0, 1).float(), labels.flatten(), ignore_index=IGNORE_INDEX)
             out.loss = out.token_loss
             if out.relation_logits is not None and pair_labels is not None:
                 out.relation_loss = nn.functional.cross_entropy(out.relation_logits.float(),

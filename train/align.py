@@ -11,6 +11,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+from models.labels import IGNORE_INDEX
+
 from .data.documents import Document, Entity
 from .data.normalize import normalize
 from .data.schema import Schema
@@ -39,7 +41,7 @@ class Window:
     input_ids: list[int]
     """[CLS] + subwords + [SEP]."""
     labels: list[int] | None = None
-    """BIO label id per input position (-100 on special tokens); training only."""
+    """BIO label id per input position (`IGNORE_INDEX` on special tokens); training only."""
     mentions: list[tuple[int, int, int]] = field(default_factory=list)
     """(first, last) input positions and type id of the entities fully inside the window."""
     mention_ids: list[str] = field(default_factory=list)
@@ -191,7 +193,7 @@ def sentence_entities(sentence: SentenceTokens, doc: Document, report: Alignment
 def label_window(window: Window, entities: list, schema: Schema) -> None:
     """BIO label per position, and the mentions lying wholly inside the window."""
     bio = schema.bio_labels
-    labels = [-100] + [bio.index("O")] * window.size + [-100]
+    labels = [IGNORE_INDEX] + [bio.index("O")] * window.size + [IGNORE_INDEX]
     last = window.first + window.size - 1
     for ent, rng in entities:
         if rng is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from models.labels import NO_RELATION
+
 from .data.documents import Document, Entity, Relation
 from .data.schema import Schema
 from .data.text import MAX_PROCLITICS, PROCLITICS, is_space, is_split_char
@@ -166,10 +168,10 @@ def relation_choices(probs: torch.Tensor) -> list[tuple[int, int, float]]:
     type and every other type at `SECOND_TYPE_SHARE` or more. Type ids count from 0."""
     best = probs.argmax(dim=-1)
     keep = (probs >= SECOND_TYPE_SHARE) | torch.nn.functional.one_hot(best, probs.shape[-1]).bool()
-    keep[:, 0] = False
-    keep &= (best != 0).unsqueeze(-1)
+    keep[:, NO_RELATION] = False
+    keep &= (best != NO_RELATION).unsqueeze(-1)
     rows, columns = keep.nonzero(as_tuple=True)
-    return list(zip(rows.tolist(), (columns - 1).tolist(), probs[rows, columns].tolist()))
+    return list(zip(rows.tolist(), (columns - NO_RELATION - 1).tolist(), probs[rows, columns].tolist()))
 
 
 def pick_relations(found: list[tuple[tuple[int, int], int, float]], schema: Schema,

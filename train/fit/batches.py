@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from models.labels import IGNORE_INDEX
+
 from ..align import Window
 
 
@@ -45,7 +47,7 @@ def collate_windows(windows: list[Window], pad_id: int, relation_types: int) -> 
     width = max(len(w.input_ids) for w in windows)
     ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(windows), width), dtype=torch.long)
-    labels = torch.full((len(windows), width), -100, dtype=torch.long)
+    labels = torch.full((len(windows), width), IGNORE_INDEX, dtype=torch.long)
     m_window, m_start, m_end, m_type, heads, tails, pair_labels = [], [], [], [], [], [], []
     for row, window in enumerate(windows):
         n = len(window.input_ids)
