@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..link.registry import REGISTRY_VERSION
-from ..predict.provenance import WEIGHT_FILES, provenance
+from ..predict.provenance import WEIGHT_FILES, model_folder, provenance
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def run_provenance(run_dir: Path) -> Provenance:
     that `predict` writes (`predict/provenance.py`). Raises FileNotFoundError naming the
     folder when it holds no weight file."""
     run_dir = Path(run_dir)
-    folder = run_dir / "model" if (run_dir / "model" / "config.json").is_file() else run_dir
+    folder = model_folder(run_dir)
     found = provenance(run_dir, folder)
     if found["model_sha256"] is None:
         raise FileNotFoundError(f"{run_dir}: no model weights ({' or '.join(WEIGHT_FILES)}) in {folder}")

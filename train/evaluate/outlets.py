@@ -12,22 +12,17 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from ..data.documents import Document
-from ..data.schema import REPO_ROOT
+from ..data.sources import SOURCES_FILE, read_sources
 from .prf import prf
 
-SOURCES_FILE = REPO_ROOT / "seeds" / "SOURCES.yaml"
 UNKNOWN = "unknown"
 
 
 @lru_cache(maxsize=4)
 def listed_origins(path: Path = SOURCES_FILE) -> dict[str, tuple[str | None, str | None]]:
     """Document id -> (outlet, date) from a SOURCES.yaml file ({} when it is missing)."""
-    if not Path(path).is_file():
-        return {}
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_sources(path)
     return {str(item["id"]): (item.get("source"), None if item.get("date") is None else str(item["date"]))
             for item in data.get("articles") or [] if isinstance(item, dict) and "id" in item}
 

@@ -347,33 +347,32 @@ def keep_existing_ids(entities: list[RawEntity], relations: list[RawRelation], o
             return None
         return (kind, *sorted((head, tail))) if kind in symmetric else (kind, head, tail)
 
-    by_spans: dict[tuple, list[Relation]] = defaultdict(list)
-    for rel in old.relations:
-        by_spans[key(rel.type, old_spans.get(rel.head), old_spans.get(rel.tail))].append(rel)
     claimed: set[str] = set()
-    unmatched = []
-    for raw in relations:
-        candidates = by_spans.get(key(raw.type, spans.get(raw.head), spans.get(raw.tail))) or []
-        match = next((rel for rel in candidates if rel.id not in claimed), None)
-        if match is None:
-            unmatched.append(raw)
-            continue
-        claimed.add(match.id)
-        raw.given_id = match.id
-    by_ids: dict[tuple, list[Relation]] = defaultdict(list)
-    for rel in old.relations:
-        if rel.id not in claimed:
-            by_ids[key(rel.type, rel.head, rel.tail)].append(rel)
-    still = []
-    for raw in unmatched:
-        ids_known = raw.head in old_entities and raw.tail in old_entities and raw.head in spans and raw.tail in spans
-        candidates = (by_ids.get(key(raw.type, raw.head, raw.tail)) or []) if ids_known else []
-        match = next((rel for rel in candidates if rel.id not in claimed), None)
-        if match is None:
-            still.append(raw)
-            continue
-        claimed.add(match.id)
-        raw.given_id = match.id
+
+    def claim(raws: list, old_key, raw_key) -> list:
+        """Give each raw relation the id of an unclaimed old relation with the same key; the rest."""
+        index: dict[tuple, list[Relation]] = defaultdict(list)
+        for rel in old.relations:
+            if rel.id not in claimed:
+                index[old_key(rel)].append(rel)
+        left = []
+        for raw in raws:
+            match = next((rel for rel in index.get(raw_key(raw)) or [] if rel.id not in claimed), None)
+            if match is None:
+                left.append(raw)
+                continue
+            claimed.add(match.id)
+            raw.given_id = match.id
+        return left
+
+    unmatched = claim(relations, lambda rel: key(rel.type, old_spans.get(rel.head), old_spans.get(rel.tail)),
+                      lambda raw: key(raw.type, spans.get(raw.head), spans.get(raw.tail)))
+
+    def by_ids(raw) -> tuple | None:  # only where both ids name the same entities before and after
+        known = raw.head in old_entities and raw.tail in old_entities and raw.head in spans and raw.tail in spans
+        return key(raw.type, raw.head, raw.tail) if known else None
+
+    still = claim(unmatched, lambda rel: key(rel.type, rel.head, rel.tail), by_ids)
     for raw in still:
         if raw.given_id in claimed or (raw.given_id is not None and not RELATION_ID.fullmatch(raw.given_id)):
             raw.given_id = None

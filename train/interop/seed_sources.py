@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from ..data.sources import SOURCES_FILE, read_sources
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,9 @@ SEED_SOURCES: tuple[SeedSource, ...] = (
 )
 
 
-SOURCES_FILE = Path(__file__).resolve().parents[2] / "seeds" / "SOURCES.yaml"
-
-
 def corpus_sources(path: Path = SOURCES_FILE) -> tuple[SeedSource, ...]:
     """The corpus articles of `seeds/SOURCES.yaml`, in the shape of the first seeds' rows."""
-    if not path.is_file():
-        return ()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_sources(path)
     outlets = data.get("outlets") or {}
     return tuple(
         SeedSource(item["id"], f"{item['source']} ({item['corpus']}, {item['date']})", outlets.get(item["source"], ""),

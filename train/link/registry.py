@@ -21,7 +21,9 @@ from typing import Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-REGISTRY_DIR = Path(__file__).resolve().parents[2] / "registry"
+from ..data.schema import REPO_ROOT
+
+REGISTRY_DIR = REPO_ROOT / "registry"
 ACTORS_PATH = REGISTRY_DIR / "actors.yaml"
 PLACES_PATH = REGISTRY_DIR / "places.yaml"
 

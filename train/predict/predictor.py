@@ -36,7 +36,7 @@ from ..decode import (
     relation_choices,
 )
 from .min_score import apply_min_score
-from .provenance import provenance
+from .provenance import model_folder, provenance
 from .quantize import quantize_for_cpu
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -82,7 +82,7 @@ class Predictor:
         """Load from a run directory (its `model/` folder) or from a saved model folder;
         `quantize="int8"` quantizes the linear layers for CPU inference (`quantize.py`)."""
         path = Path(path)
-        model_dir = path / "model" if (path / "model" / "config.json").exists() else path
+        model_dir = model_folder(path)
         if not (model_dir / "config.json").exists():
             raise FileNotFoundError(f"{path}: no model found (expected {path}/model/config.json)")
         if precision is None:

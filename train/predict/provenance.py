@@ -14,9 +14,9 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from ..data.schema import REPO_ROOT
 from ..files import file_sha256
 
-REPO = Path(__file__).resolve().parents[2]
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
@@ -24,7 +24,7 @@ WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 def code_version() -> str:
     """`git describe --always --dirty --tags` of this repository, else the package version."""
     try:
-        found = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=REPO, capture_output=True,
+        found = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=REPO_ROOT, capture_output=True,
                                text=True, timeout=10)
         if found.returncode == 0 and found.stdout.strip():
             return "git " + found.stdout.strip()
@@ -36,6 +36,11 @@ def code_version() -> str:
         return "package " + version("arabic-conflict-relations")
     except PackageNotFoundError:
         return "unknown"
+
+
+def model_folder(path: Path) -> Path:
+    """The saved model of `path`: its `model/` folder when `path` is a run directory, else `path`."""
+    return path / "model" if (path / "model" / "config.json").is_file() else path
 
 
 def provenance(path: Path, model_dir: Path) -> dict:
