@@ -1,18 +1,27 @@
 """Batch inference speed: `predict` against transformers' token-classification pipeline.
 
-    python bench/inference.py [RUN_DIR] [--docs 300]
+    python bench/inference.py [RUN_DIR] [--docs 300]                 # a trained run, CPU
+    python bench/inference.py --size base --device cuda --precision bf16 --docs 2000 --no-scaling
 
-Both run on CPU with the same weights: the run's encoder and token head, loaded into
+Both sides use the same weights: the run's encoder and token head, loaded into
 `BertForTokenClassification` for `pipeline("token-classification",
-aggregation_strategy="simple")` (entities only), while `Predictor` (what `python -m train
-predict` runs) also labels every candidate entity pair. The documents are the same few
-hundred articles of realistic length, assembled deterministically from the seeds' lines.
-Each side runs in a fresh process so that peak memory is its own, and reports the best of
-three timed passes over all documents, with the share of that pass spent inside the
-encoder's forward (the rest is tokenization, windowing, heads, decoding and output). Then two scaling
-checks on `Predictor` alone: seconds per document as the number of entity pairs per
-window grows (same length), and as the document grows (same density).
-Without RUN_DIR, the tiny config is trained first into runs/bench-tiny.
+aggregation_strategy="simple")` (entities only). `Predictor` (what `python -m train
+predict` runs) is measured twice: labelling every candidate entity pair too (`predict`),
+and entities alone (`predict --entities-only`). The documents are the same few hundred
+articles of realistic length, assembled deterministically from the seeds' lines. Each
+side runs in a fresh process so that peak memory is its own, with the same batch size,
+window length and precision (bf16: both hold bf16 weights), and reports the best of
+three timed passes over all documents; one more pass, with the device synchronised
+around every encoder call, gives the share of wall time inside the encoder's forward
+(the rest is tokenization, windowing, heads, decoding and output).
+On a GPU the achieved share of the chip's forward limit is printed: forward FLOPs per
+subword = 2 x non-embedding parameters + 4 x layers x hidden x window length
+(attention), times subwords per second, over the dense bf16 peak (`--peak-tflops`;
+by default the H100/H200 SXM datasheet's 989 TFLOP/s when such a chip is found).
+Then, unless `--no-scaling`, two checks on `Predictor` alone: seconds per document as
+the number of entity pairs per window grows (same length), and as the document grows.
+Without RUN_DIR: `--size tiny` trains the tiny config into runs/bench-tiny; `--size base`
+or `e5-shape` saves a random encoder of that shape (bench/random_model.py).
 """
 
 from __future__ import annotations
@@ -50,7 +59,7 @@ def make_documents(count: int, target_chars: int = 3000, seed: int = 0) -> list[
 
 
 def pipeline_model(run_dir: Path):
-    """BertForTokenClassification holding the run's encoder and token head weights."""
+    """BertForTokenClassification holding the run's encoder and token head weights (fp32, CPU)."""
     from transformers import AutoTokenizer, BertForTokenClassification
 
     from models.joint import JointModel
@@ -67,70 +76,99 @@ def pipeline_model(run_dir: Path):
 
 
 class EncoderClock:
-    """Seconds spent inside a module's forward calls (on the CPU a call returns when its work
-    is done, so wall time inside the call is the encoder's share)."""
+    """Seconds spent inside a module's forward calls while `on`; on a GPU the device is
+    synchronised before and after each call, so that the wall time inside is its work."""
 
-    def __init__(self, module):
-        self.seconds, inner = 0.0, module.forward
+    def __init__(self, module, device):
+        import torch
+
+        self.seconds, self.on, inner = 0.0, False, module.forward
+        sync = torch.cuda.synchronize if torch.device(device).type == "cuda" else (lambda: None)
 
         def timed(*args, **kwargs):
+            if not self.on:
+                return inner(*args, **kwargs)
+            sync()
             start = time.perf_counter()
             try:
                 return inner(*args, **kwargs)
             finally:
+                sync()
                 self.seconds += time.perf_counter() - start
 
         module.forward = timed
 
 
-def best_of(repeats: int, work, clock: EncoderClock):
-    """The fastest of `repeats` timed runs (other load on the machine only ever slows a run),
-    its result and the encoder seconds within it."""
-    best, result, encoder = float("inf"), None, 0.0
+def best_of(repeats: int, work, clock: EncoderClock) -> tuple[float, object, float]:
+    """(fastest of `repeats` timed runs, its result, encoder share of one more clocked run):
+    other load on the machine only ever slows a run; the clocked run syncs, so it is not timed."""
+    best, result = float("inf"), None
     for _ in range(repeats):
-        clock.seconds = 0.0
         start = time.perf_counter()
         out = work()
         seconds = time.perf_counter() - start
         if seconds < best:
-            best, result, encoder = seconds, out, clock.seconds
-    return best, result, encoder
+            best, result = seconds, out
+    clock.seconds, clock.on = 0.0, True
+    start = time.perf_counter()
+    work()
+    share = clock.seconds / (time.perf_counter() - start)
+    clock.on = False
+    return best, result, share
 
 
-def child(which: str, run_dir: Path, count: int, batch: int, repeats: int = 3) -> None:
+def child(which: str, run_dir: Path, count: int, batch: int, device: str, precision: str, repeats: int) -> None:
     import torch
 
     torch.manual_seed(0)
     docs = make_documents(count)
-    if which == "predict":
+    if which.startswith("predict"):
         from train.predict.predictor import Predictor
 
-        predictor = Predictor.from_run(run_dir, device="cpu", batch_size=batch)
+        predictor = Predictor.from_run(run_dir, device=device, batch_size=batch, precision=precision,
+                                       relations=which == "predict")
         predictor.predict(docs[:4])  # warm-up
-        clock = EncoderClock(predictor.model.encoder)
-        seconds, out, encoder = best_of(repeats, lambda: predictor.predict(docs), clock)
+        clock = EncoderClock(predictor.model.encoder, device)
+        seconds, out, share = best_of(repeats, lambda: predictor.predict(docs), clock)
         found = (sum(len(d.entities) for d in out), sum(len(d.relations) for d in out))
-        tokens = sum(len(ids) for ids in predictor.tokenizer(docs, add_special_tokens=False)["input_ids"])
+        tokenizer, encoder, window = predictor.tokenizer, predictor.model.encoder, predictor.model.config.window_length
     else:
         from transformers import pipeline
 
         model, tokenizer, stride = pipeline_model(run_dir)
+        if precision == "bf16":
+            model = model.to(torch.bfloat16)
         tagger = pipeline("token-classification", model=model, tokenizer=tokenizer,
-                          aggregation_strategy="simple", device=-1, stride=stride)
+                          aggregation_strategy="simple", device=torch.device(device), stride=stride)
         tagger(docs[:4], batch_size=batch)
-        clock = EncoderClock(model.bert)
-        seconds, out, encoder = best_of(repeats, lambda: tagger(docs, batch_size=batch), clock)
+        clock = EncoderClock(model.bert, device)
+        seconds, out, share = best_of(repeats, lambda: tagger(docs, batch_size=batch), clock)
         found = (sum(len(d) for d in out), 0)
-        tokens = sum(len(ids) for ids in tokenizer(docs, add_special_tokens=False)["input_ids"])
-    print("RESULT " + json.dumps({"docs": count, "seconds": seconds, "encoder_seconds": encoder, "tokens": tokens,
-                                  "entities": found[0],
-                                  "relations": found[1],
-                                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        encoder, window = model.bert, tokenizer.model_max_length
+    tokens = sum(len(ids) for ids in tokenizer(docs, add_special_tokens=False)["input_ids"])
+    print("RESULT " + json.dumps({"docs": count, "seconds": seconds, "encoder_share": share, "tokens": tokens,
+                                  "entities": found[0], "relations": found[1],
+                                  "flops_per_subword": forward_flops_per_subword(encoder.config, encoder, window),
+                                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                                  "gpu": torch.cuda.get_device_name() if device.startswith("cuda") else None}))
 
 
-def measure(which: str, run_dir: Path, count: int, batch: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, str(run_dir), "--child", which, "--docs", str(count),
-                          "--batch-size", str(batch)], capture_output=True, text=True)
+def forward_flops_per_subword(config, encoder, window_length: int) -> float:
+    """2 x non-embedding parameters + 4 x layers x hidden x window length (attention scores
+    and their weighted sum over the window): the issue's model of BERT's forward FLOPs."""
+    non_embedding = sum(p.numel() for name, p in encoder.named_parameters() if not name.startswith("embeddings."))
+    return 2 * non_embedding + 4 * config.num_hidden_layers * config.hidden_size * window_length
+
+
+def datasheet_peak_tflops(gpu: str | None) -> float | None:
+    """Dense bf16 TFLOP/s of the chip by its datasheet (H100 and H200 SXM: 989.4), else None."""
+    return 989.4 if gpu and any(chip in gpu for chip in ("H100", "H200")) else None
+
+
+def measure(which: str, run_dir: Path, args) -> dict:
+    out = subprocess.run([sys.executable, __file__, str(run_dir), "--child", which, "--docs", str(args.docs),
+                          "--batch-size", str(args.batch_size), "--device", args.device, "--precision", args.precision,
+                          "--repeats", str(args.repeats)], capture_output=True, text=True)
     line = next((row for row in out.stdout.splitlines() if row.startswith("RESULT ")), None)
     if line is None:
         raise RuntimeError(f"{which} failed:\n{out.stderr[-3000:]}")
@@ -171,41 +209,72 @@ def length_scaling(run_dir: Path) -> list[tuple[int, float]]:
     return rows
 
 
-def ensure_run(run_dir: Path | None) -> Path:
+def ensure_run(run_dir: Path | None, size: str) -> Path:
     if run_dir is not None:
         return run_dir
-    run_dir = ROOT / "runs" / "bench-tiny"
+    run_dir = ROOT / "runs" / f"bench-{size}"
+    if size != "tiny":
+        from random_model import save_random_run
+
+        return save_random_run(size, run_dir)
     if not (run_dir / "model" / "config.json").exists():
         subprocess.run([sys.executable, "-m", "train", "fit", "configs/tiny.yaml", "--quiet", "--overwrite",
                         f"--train.output_dir={run_dir}"], cwd=ROOT, check=True)
     return run_dir
 
 
+RUNNERS = {"predict": "predict (entities and relations)", "predict-ner": "predict --entities-only",
+           "pipeline": "pipeline (entities)"}
+
+
+def print_table(rows: dict, peak_tflops: float | None) -> None:
+    print(f"{'runner':<13}{'docs/s':>9}{'tokens/s':>10}{'encoder':>9}{'outside':>9}{'peak MB':>9}{'entities':>10}"
+          f"{'relations':>11}" + (f"{'of limit':>10}" if peak_tflops else ""))
+    for which, r in rows.items():
+        speed = r["tokens"] / r["seconds"]
+        limit = f"{speed * r['flops_per_subword'] / (peak_tflops * 1e12):>10.1%}" if peak_tflops else ""
+        print(f"{which:<13}{r['docs'] / r['seconds']:>9.1f}{speed:>10.0f}{r['encoder_share']:>9.0%}"
+              f"{1 - r['encoder_share']:>9.0%}{r['peak_rss_mb']:>9.0f}{r['entities']:>10}{r['relations']:>11}{limit}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run_dir", type=Path, nargs="?", default=None)
+    parser.add_argument("--size", choices=["tiny", "base", "e5-shape"], default="tiny",
+                        help="without RUN_DIR: the tiny recipe trained here, or a random encoder of this shape")
     parser.add_argument("--docs", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--child", choices=["predict", "pipeline"], help=argparse.SUPPRESS)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
+    parser.add_argument("--precision", choices=["no", "bf16"], default="no")
+    parser.add_argument("--peak-tflops", type=float, default=None,
+                        help="the chip's dense bf16 peak (default: the datasheet's, for an H100 or H200)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes per runner (the fastest counts)")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the pair and length scaling checks")
+    parser.add_argument("--child", choices=list(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.run_dir, args.docs, args.batch_size)
+        child(args.child, args.run_dir, args.docs, args.batch_size, args.device, args.precision, args.repeats)
         return
-    run_dir = ensure_run(args.run_dir)
-    rows = {which: measure(which, run_dir, args.docs, args.batch_size) for which in ("predict", "pipeline")}
-    print(f"{'runner':<10}{'docs/s':>9}{'tokens/s':>10}{'encoder':>9}{'outside':>9}{'peak MB':>9}{'entities':>10}"
-          f"{'relations':>11}")
-    for which, r in rows.items():
-        inside = r["encoder_seconds"] / r["seconds"]
-        print(f"{which:<10}{r['docs'] / r['seconds']:>9.1f}{r['tokens'] / r['seconds']:>10.0f}{inside:>9.0%}"
-              f"{1 - inside:>9.0%}{r['peak_rss_mb']:>9.0f}{r['entities']:>10}{r['relations']:>11}")
+    run_dir = ensure_run(args.run_dir, args.size)
+    rows = {which: measure(which, run_dir, args) for which in RUNNERS}
+    peak = args.peak_tflops or datasheet_peak_tflops(rows["predict"]["gpu"])
+    print(f"{run_dir}, {args.device} ({rows['predict']['gpu'] or 'CPU'}), precision {args.precision}, "
+          f"batch {args.batch_size}")
+    print_table(rows, peak)
     ratio = rows["pipeline"]["seconds"] / rows["predict"]["seconds"]
-    print(f"predict / pipeline documents per second: {ratio:.2f}x ({args.docs} documents, "
-          f"{rows['predict']['tokens'] // args.docs} subwords each on average)")
-    pairs, lengths = pair_scaling(run_dir), length_scaling(run_dir)
-    print("pairs per window -> ms per document: " + ", ".join(f"{p}: {s * 1000:.1f}" for p, s in pairs))
-    print("characters per document -> ms per document: " + ", ".join(f"{c}: {s * 1000:.1f}" for c, s in lengths))
-    print(json.dumps({"runs": rows, "ratio": ratio, "pairs": pairs, "lengths": lengths}))
+    ratio_ner = rows["pipeline"]["seconds"] / rows["predict-ner"]["seconds"]
+    print(f"predict / pipeline documents per second: {ratio:.2f}x with relations, {ratio_ner:.2f}x entities only "
+          f"({args.docs} documents, {rows['predict']['tokens'] // args.docs} subwords each on average)")
+    report = {"runs": rows, "ratio": ratio, "ratio_entities_only": ratio_ner, "peak_tflops": peak}
+    if peak:
+        report["limit_fraction"] = {w: r["tokens"] / r["seconds"] * r["flops_per_subword"] / (peak * 1e12)
+                                    for w, r in rows.items()}
+    if not args.no_scaling:
+        pairs, lengths = pair_scaling(run_dir), length_scaling(run_dir)
+        print("pairs per window -> ms per document: " + ", ".join(f"{p}: {s * 1000:.1f}" for p, s in pairs))
+        print("characters per document -> ms per document: " + ", ".join(f"{c}: {s * 1000:.1f}" for c, s in lengths))
+        report.update(pairs=pairs, lengths=lengths)
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -101,6 +101,15 @@ def allowed_relation_mask(config: JointConfig) -> torch.Tensor:
     return mask
 
 
+def longest_run(length: torch.Tensor, hidden: torch.Tensor) -> int:
+    """How many positions the longest run between mentions may span: on a GPU the window
+    width (reading the true maximum would wait for the device), on the CPU the true maximum
+    (free there, and it saves the table levels no pair needs)."""
+    if hidden.is_cuda or not length.numel():
+        return hidden.size(1)
+    return int(length.max())
+
+
 def relation_targets(multi_hot: torch.Tensor) -> torch.Tensor:
     """float[pairs, 1 + types]: the no-relation label for pairs with no gold type, else the
     probability spread evenly over the pair's gold types."""
@@ -188,14 +197,18 @@ class JointModel(PreTrainedModel):
         length = (right - left).clamp(min=0)
         window = mentions.window[heads]
         pooled = hidden.new_zeros(heads.numel(), hidden.size(-1))
-        table, level = hidden, 0  # table[:, i] = max of positions i .. i + 2^level - 1
-        while (length >> level).any():
-            use = (length >> level) == 1  # runs whose highest set bit is `level`: two lookups cover them
-            if use.any():
-                rows = window[use]
-                pooled[use] = torch.maximum(table[rows, left[use]], table[rows, right[use] - (1 << level)])
+        # Masks instead of data-dependent branches: no device-to-host sync inside the step.
+        longest = longest_run(length, hidden)
+        table = hidden  # table[:, i] = max of positions i .. i + 2^level - 1
+        for level in range(longest.bit_length()):
+            use = ((length >> level) == 1).unsqueeze(-1)  # highest set bit is `level`: two lookups cover it
+            last = table.size(1) - 1
+            pair_max = torch.maximum(table[window, left.clamp(max=last)],
+                                     table[window, (right - (1 << level)).clamp(min=0, max=last)])
+            pooled = torch.where(use, pair_max, pooled)
+            if (1 << level) >= table.size(1):  # no run of 2^(level + 1) positions fits
+                break
             table = torch.maximum(table[:, :-(1 << level)], table[:, (1 << level):])
-            level += 1
         return pooled
 
     def allowed(self, mentions: Mentions, heads: torch.Tensor, tails: torch.Tensor) -> torch.Tensor:
@@ -217,7 +230,7 @@ class JointModel(PreTrainedModel):
 
     def forward(self, input_ids, attention_mask, labels=None, mention_window=None, mention_start=None,
                 mention_end=None, mention_type=None, pair_heads=None, pair_tails=None, pair_labels=None,
-                relation_weight: float = 1.0, **_) -> JointOutput:
+                relation_loss_weight: float = 1.0, **_) -> JointOutput:
         """Training step (or scoring with given mentions): one encoder pass feeds both heads.
 
         Mentions arrive as flat tensors (window index, first and last subword, type id) so
@@ -238,7 +251,7 @@ class JointModel(PreTrainedModel):
             if out.relation_logits is not None and pair_labels is not None:
                 out.relation_loss = nn.functional.cross_entropy(out.relation_logits.float(),
                                                                 relation_targets(pair_labels.float()))
-                out.loss = out.loss + relation_weight * out.relation_loss
+                out.loss = out.loss + relation_loss_weight * out.relation_loss
         return out
 
 

@@ -32,3 +32,42 @@ def test_int8_bench_runs_and_scores_against_fp32(schema, tmp_path):
     report = json.loads(result.stdout)
     assert report["agreement_articles"] == 3 and report["speedup_int8_over_fp32"] > 0
     assert 0.0 <= report["entity_span_f1_int8_vs_fp32"] <= 1.0
+
+
+@pytest.mark.slow
+def test_inference_bench_runs_every_runner_on_a_saved_model(schema, tmp_path):
+    run = saved_tiny_model(schema, tmp_path / "run")
+    result = subprocess.run([sys.executable, "bench/inference.py", str(run), "--docs", "2", "--batch-size", "2",
+                             "--repeats", "1", "--no-scaling", "--peak-tflops", "1"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(report["runs"]) == {"predict", "predict-ner", "pipeline"}
+    assert report["runs"]["predict-ner"]["relations"] == 0
+    assert report["runs"]["predict"]["entities"] == report["runs"]["predict-ner"]["entities"]
+    assert all(0 < share <= 1 for share in (r["encoder_share"] for r in report["runs"].values()))
+    assert report["limit_fraction"]["predict"] > 0
+
+
+@pytest.mark.slow
+def test_scaling_bench_gives_the_same_output_with_two_processes(schema, tmp_path):
+    run = saved_tiny_model(schema, tmp_path / "run")
+    result = subprocess.run([sys.executable, "bench/scaling.py", str(run), "--docs", "3", "--processes", "1", "2"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [r["processes"] for r in rows] == [1, 2] and all(r["same_as_one_process"] for r in rows)
+
+
+def test_random_model_tags_about_the_intended_share_of_subwords():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import torch
+    from random_model import ENTITY_SHARE, random_joint_model
+
+    model, tokenizer = random_joint_model("e5-shape")
+    texts = [p.read_text(encoding="utf-8")[1500:3000] for p in sorted((ROOT / "seeds").glob("*.txt"))[8:12]]
+    batch = tokenizer(texts, truncation=True, max_length=128, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        tags = model.token_logits(model.encode(batch["input_ids"], batch["attention_mask"])).argmax(-1)
+    tagged = (tags[batch["attention_mask"].bool()] != model.config.label2id["O"]).float().mean().item()
+    assert ENTITY_SHARE / 3 < tagged < ENTITY_SHARE * 3

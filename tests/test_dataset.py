@@ -4,8 +4,9 @@ import pytest
 from conftest import ROOT
 
 from train.config import load_config
-from train.data.dataset import DatasetBuildError, assign_splits, build_dataset, tags_to_spans, word_tags
+from train.data.dataset import DatasetBuildError, assign_splits, build_dataset
 from train.data.documents import Document, Entity
+from train.data.tagging import tags_to_spans, word_tags
 
 
 @pytest.fixture(scope="module")

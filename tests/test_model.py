@@ -1,5 +1,6 @@
 """Alignment, windows, the joint model's one-pass design, training, save/load."""
 
+import pytest
 import torch
 from helpers import TEXT, synthetic_document, tiny_config, tiny_model
 
@@ -74,6 +75,20 @@ def test_relation_head_uses_one_encoder_pass_per_window(schema):
     assert len(calls) == len(make_windows(sentences, tokenizer, model.config.window_length, model.config.window_stride))
 
 
+def test_a_tokenizer_saved_with_padding_and_truncation_still_sees_whole_sentences(schema, tmp_path):
+    doc = synthetic_document()
+    _, tokenizer = tiny_model(schema, [doc])
+    plain = [s.ids for s in tokenize_documents([TEXT], tokenizer, "arabert_v02")]
+    tokenizer(["قوات", TEXT], padding=True, truncation=True, max_length=4)  # leaves both set in tokenizer.json
+    tokenizer.save_pretrained(tmp_path)
+    from transformers import AutoTokenizer
+
+    reloaded = AutoTokenizer.from_pretrained(tmp_path)
+    assert reloaded.backend_tokenizer.padding is not None and reloaded.backend_tokenizer.truncation is not None
+    assert [s.ids for s in tokenize_documents([TEXT], reloaded, "arabert_v02")] == plain
+    assert max(map(len, plain)) > 4 and len({len(ids) for ids in plain}) > 1
+
+
 def test_tiny_model_loss_falls(schema):
     torch.manual_seed(0)
     doc = synthetic_document()
@@ -120,15 +135,20 @@ def test_length_grouped_batches_are_deterministic_and_complete():
     assert list(sampler) != first
 
 
-def test_between_states_is_the_max_over_the_positions_between_mentions():
+@pytest.mark.parametrize("levels", ["longest pair", "window width (as on a GPU)"])
+def test_between_states_is_the_max_over_the_positions_between_mentions(levels, monkeypatch):
+    from models import joint
     from models.joint import JointModel, Mentions
+
+    if levels != "longest pair":
+        monkeypatch.setattr(joint, "longest_run", lambda length, hidden: hidden.size(1))
 
     torch.manual_seed(0)
     hidden = torch.randn(3, 40, 5, requires_grad=True)
-    starts, ends = torch.tensor([1, 5, 12, 0, 9, 3, 30, 8]), torch.tensor([2, 7, 12, 1, 10, 3, 38, 9])
+    starts, ends = torch.tensor([1, 5, 12, 0, 39, 3, 30, 8]), torch.tensor([2, 7, 12, 0, 39, 3, 38, 9])
     window = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2])
     mentions = Mentions(window, starts, ends, torch.zeros(8, dtype=torch.long))
-    heads, tails = torch.tensor([0, 1, 0, 2, 3, 5, 6, 1, 7]), torch.tensor([1, 2, 2, 0, 4, 6, 5, 0, 6])
+    heads, tails = torch.tensor([0, 1, 0, 2, 3, 5, 6, 1, 7, 4]), torch.tensor([1, 2, 2, 0, 4, 6, 5, 0, 6, 3])
     pooled = JointModel.between_states(None, hidden, mentions, heads, tails)
     for row, (h, t) in enumerate(zip(heads.tolist(), tails.tolist())):
         lo, hi = min(ends[h], ends[t]) + 1, max(starts[h], starts[t])

@@ -11,7 +11,7 @@ from helpers import TEXT, accelerate_launcher
 from robust_helpers import saved_tiny_model
 
 from train.align import tokenize_documents
-from train.predict.output import partial_path
+from train.predict.output import partial_path, shard_path
 from train.predict.predictor import Predictor
 
 HARD_TEXTS = {
@@ -99,14 +99,18 @@ def test_bad_inputs_are_reported_and_the_rest_processed(run_dir, tmp_path):
     assert not partial_path(out).exists()
 
 
-def test_resume_keeps_finished_documents(run_dir, tmp_path):
+def inputs_and_full_output(run_dir, tmp_path, texts: list[str]) -> tuple:
+    """(docs.jsonl with ids d0, d1, ..., the lines an uninterrupted run writes for it)."""
     lines = tmp_path / "docs.jsonl"
-    texts = {f"d{i}": HARD_TEXTS[k] for i, k in enumerate(HARD_TEXTS)}
-    lines.write_text("".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in texts.items()),
-                     encoding="utf-8")
+    records = (json.dumps({"id": f"d{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts))
+    lines.write_text("".join(records), encoding="utf-8")
     full = tmp_path / "full.jsonl"
     assert run_cli(run_dir, lines, "-o", full).returncode == 0
-    expected = full.read_text(encoding="utf-8").splitlines()
+    return lines, full.read_text(encoding="utf-8").splitlines()
+
+
+def test_resume_keeps_finished_documents(run_dir, tmp_path):
+    lines, expected = inputs_and_full_output(run_dir, tmp_path, list(HARD_TEXTS.values()))
     # an interrupted run: no output file, a partial one with two records and a torn third line
     out = tmp_path / "out.jsonl"
     marker = {"id": "d0", "entities": [], "relations": [], "kept": True}
@@ -146,3 +150,25 @@ def test_two_processes_write_the_same_file_as_one(run_dir, tmp_path):
     assert result.returncode == 1, result.stderr  # the bad file is an error in both
     assert two.read_text(encoding="utf-8") == one.read_text(encoding="utf-8")
     assert len(one.read_text(encoding="utf-8").splitlines()) == 13
+
+
+@pytest.mark.slow
+def test_resume_after_an_interrupted_run_of_three_processes_with_two(run_dir, tmp_path):
+    accelerate = accelerate_launcher()
+    lines, expected = inputs_and_full_output(run_dir, tmp_path, list(HARD_TEXTS.values()) * 2)
+    # three processes stopped mid-way: each shard holds its first records, one with a torn line
+    out = tmp_path / "out.jsonl"
+    marker = {"id": "d0", "entities": [], "relations": [], "kept": True, "_index": 0}
+    shard_path(out, 0).write_text(json.dumps(marker) + "\n" + expected[3][:30], encoding="utf-8")
+    shard_path(out, 1).write_text(json.dumps({**json.loads(expected[1]), "_index": 1}) + "\n", encoding="utf-8")
+    shard_path(out, 2).write_text(json.dumps({**json.loads(expected[2]), "_index": 2}) + "\n", encoding="utf-8")
+    result = subprocess.run([accelerate, "launch", "--num_processes", "2", "--cpu", "-m", "train", "predict",
+                             str(run_dir), str(lines), "-o", str(out), "--resume", "--no-progress"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    got = out.read_text(encoding="utf-8").splitlines()
+    assert json.loads(got[0]) == {k: v for k, v in marker.items() if k != "_index"}  # kept, not predicted again
+    assert got[1:] == expected[1:]
+    assert "3 kept" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl", "full.jsonl", "out.jsonl"]
+

@@ -10,7 +10,7 @@ from robust_helpers import cli
 
 from train.cli import main
 from train.config import ConfigError
-from train.data.dataset import word_tags
+from train.data.tagging import word_tags
 from train.files import safe_filename
 from train.fit.floors import load_floors
 

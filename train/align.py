@@ -93,7 +93,14 @@ def tokenize_documents(texts: list[str], tokenizer, normalization: str) -> list[
         return []
     # The Rust tokenizer directly: the transformers wrapper would convert every encoding to
     # Python dicts first, which costs more than the tokenization itself.
-    encodings = tokenizer.backend_tokenizer.encode_batch(pieces, add_special_tokens=False)
+    backend = tokenizer.backend_tokenizer
+    if backend.padding is not None or backend.truncation is not None:
+        # A tokenizer.json saved after a padded or truncated call keeps those settings, and
+        # would pad every sentence to the longest or cut long ones. Clearing them changes no
+        # transformers call: each one sets its own padding and truncation.
+        backend.no_padding()
+        backend.no_truncation()
+    encodings = backend.encode_batch(pieces, add_special_tokens=False)
     sentences = []
     for (doc, index, norm, lo), piece, encoding in zip(units, pieces, encodings):
         starts, ends = norm.raw_starts, norm.raw_ends  # inlined Normalized.raw_span: a hot loop

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..files import check_output_file, exclusive
 from ..predict.inputs import count_inputs, iter_inputs
-from ..predict.output import RecordWriter, merge_shards, partial_path, records_to_keep, shard_path
+from ..predict.output import RecordWriter, merge_shards, partial_path, records_to_keep, shard_path, stale_shards
 from ..predict.quantize import QUANTIZATIONS
 from ..predict.stream import Tally, count_shard_records, predict_stream
 from ..progress import progress
@@ -45,6 +45,8 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--out", type=Path, default=None, help="output JSON lines file (default: stdout)")
     parser.add_argument("--resume", action="store_true", help="keep the documents already in OUT (or OUT.partial) and predict the rest")
     add_model_arguments(parser)
+    parser.add_argument("--entities-only", action="store_true",
+                        help="find entities only: the relation head is not run and records hold no relations (faster)")
     parser.add_argument("--min-score", action="append", default=[], metavar="[TYPE=]X",
                         help="drop predictions scored below X: for every type, or (repeatable) for one entity or "
                              "relation type, e.g. --min-score FACTION=0.7 --min-score LOCATION=0.5; an entity dropped "
@@ -68,8 +70,12 @@ def run_predict(args: argparse.Namespace) -> int:
             check_output_file(path)
     with exclusive(args.out, "python -m train predict") if args.out and state.is_main_process else nullcontext():
         kept = {r["id"]: r for r in records_to_keep(args.out)} if (args.resume and args.out) else {}
+        state.wait_for_everyone()  # every process has read the old shards before any is rewritten
         predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
-                                       batch_size=args.batch_size, precision=args.precision, quantize=args.quantize)
+                                       batch_size=args.batch_size, precision=args.precision, quantize=args.quantize,
+                                       relations=not args.entities_only)
+        if args.entities_only:
+            predictor.provenance["entities_only"] = True
         predictor.docs_per_chunk = args.chunk
         predictor.min_score = parse_min_score(args.min_score, predictor.schema) if args.min_score else None
         if world > 1:
@@ -103,6 +109,8 @@ def _finish(args, state, kept: int, tally: Tally) -> int:
         return 0
     if args.out:
         os.replace(partial_path(args.out), args.out)
+        for path in stale_shards(args.out):  # an interrupted run's shards: their records are in OUT now
+            path.unlink()
     where = f" -> {args.out}" if args.out else ""
     kept_note = f", {kept} kept from the previous output" if kept else ""
     print(f"predicted {predicted} documents{kept_note}, {errors} errors{where}", file=sys.stderr)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2, Entities
 
-from ..data.dataset import word_tags
+from ..data.tagging import word_tags
 from ..data.text import sentence_spans, word_spans
 from .pairing import Span
 from .prf import macro

@@ -212,7 +212,7 @@ def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Co
     for batch in loader:
         bar.update(1)
         with accelerator.accumulate(model):
-            out = model(**batch, relation_weight=t.relation_loss_weight)
+            out = model(**batch, relation_loss_weight=t.relation_loss_weight)
             accelerator.backward(out.loss)
             if accelerator.sync_gradients:
                 accelerator.clip_grad_norm_(model.parameters(), t.max_grad_norm)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..data.dataset import word_tags
 from ..data.documents import Document
+from ..data.tagging import word_tags
 from ..data.text import sentence_spans, word_spans
 
 DOCSTART = "-DOCSTART-\tO"

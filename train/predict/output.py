@@ -3,7 +3,8 @@
 Records go to `<out>.partial` as they are produced (one flushed line each); only when
 every document is done is the file renamed to `<out>`. An interrupted run therefore never
 leaves a half-written `<out>`, and `--resume` keeps every complete record of `<out>` or
-`<out>.partial`, writes each at its input position and predicts only the documents they
+`<out>.partial` and of the shards `<out>.shard<rank>` that an interrupted run of several
+processes left, writes each at its input position and predicts only the documents they
 lack (error records are made again).
 """
 
@@ -51,10 +52,20 @@ def read_complete_records(path: Path) -> list[dict]:
     return records
 
 
+def stale_shards(out: Path) -> list[Path]:
+    """Shard files of an earlier run into `out` (any number of processes)."""
+    return sorted(p for p in out.parent.glob(f"{out.name}.shard*") if p.name[len(out.name) + 6:].isdigit())
+
+
 def records_to_keep(out: Path) -> list[dict]:
-    """For --resume: the finished output's records, then those of an interrupted run."""
+    """For --resume: the finished output's records, then those of an interrupted run (its
+    partial file, then its shards, whose input positions are dropped: the new run places
+    every record by its id's position in the inputs)."""
     kept, seen = [], set()
-    for record in read_complete_records(out) + read_complete_records(partial_path(out)):
+    previous = [read_complete_records(out), read_complete_records(partial_path(out))]
+    previous += [read_complete_records(path) for path in stale_shards(out)]
+    for record in (r for records in previous for r in records):
+        record.pop("_index", None)
         if record["id"] not in seen:
             seen.add(record["id"])
             kept.append(record)

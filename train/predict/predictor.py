@@ -62,14 +62,16 @@ class _SentenceState:
 
 class Predictor:
     def __init__(self, model: JointModel, tokenizer, batch_size: int = 32, device: str | torch.device = "cpu",
-                 precision: str = "no", docs_per_chunk: int = 64):
-        self.model = model.to(device).eval()
+                 precision: str = "no", docs_per_chunk: int = 64, relations: bool = True):
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         self.schema: Schema = schema_from_dict(model.config.schema, "model config")
         self.bio_labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
         self.batch_size = batch_size
-        self.device = torch.device(device)
         self.precision = precision
+        self.relations = relations
+        """False: entities only (the relation head is not run; documents hold no relations)."""
         self.docs_per_chunk = docs_per_chunk
         self.min_score: dict[str, float] | None = None
         """Per-type score thresholds (`evaluate.min_score`); predictions below them are dropped."""
@@ -78,7 +80,8 @@ class Predictor:
 
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
-                 precision: str | None = None, quantize: str | None = None) -> "Predictor":
+                 precision: str | None = None, quantize: str | None = None,
+                 relations: bool = True) -> "Predictor":
         """Load from a run directory (its `model/` folder) or from a saved model folder;
         `quantize="int8"` quantizes the linear layers for CPU inference (`quantize.py`)."""
         path = Path(path)
@@ -92,8 +95,9 @@ class Predictor:
         model = JointModel.from_pretrained(model_dir)
         if quantize:
             model = quantize_for_cpu(model, quantize, torch.device(device))
+        model = _inference_weights(model, torch.device(device), precision)  # this model is ours alone
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        predictor = cls(model, tokenizer, batch_size or 32, device, precision)
+        predictor = cls(model, tokenizer, batch_size or 32, device, precision, relations=relations)
         predictor.provenance = provenance(path, model_dir)
         if quantize:
             predictor.provenance["quantization"] = quantize
@@ -193,6 +197,8 @@ class Predictor:
             found = [(e, rng) for e, rng in entities_in_sentence(sentence, given[sentence.doc]) if rng is not None]
         base = len(entities[sentence.doc])
         entities[sentence.doc].extend(e for e, _ in found)
+        if not self.relations:
+            return []
         ranges = [r for _, r in found]
         types = [e.type for e, _ in found]
         if len(numbers) == 1:
@@ -263,6 +269,17 @@ def pairs_by_window(ranges: list[tuple[int, int]], types: list[str], windows: li
     for pair, (_, number) in sorted(best.items()):
         by_window[number].append(pair)
     return by_window
+
+
+def _inference_weights(model: JointModel, device: torch.device, precision: str) -> JointModel:
+    """The model on `device`; on a GPU with bf16/fp16 its weights are cast to that type, since
+    inference needs no fp32 master copy and autocast would cast them again for every batch
+    (autocast stays on, so norms and softmax still run in fp32). Only for a model loaded for
+    prediction: `fit`'s predictor shares the weights being trained."""
+    dtype = AUTOCAST_DTYPES.get(precision)
+    if dtype is not None and device.type == "cuda":
+        return model.to(device=device, dtype=dtype)
+    return model.to(device)
 
 
 def _run_precision(path: Path) -> str:

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The GPU checks of the speed benchmarks in one run, for a lent GPU machine with 16 cores:
+#   bash bench/gpu.sh [OUT_DIR]
+# 1. fit against Trainer in bf16, and fit bf16 against fit fp32, with fit's top operators;
+# 2. predict (with and without relations) against pipeline, BERT-base size, bf16, with the
+#    share of the chip's forward limit; 3. several predict processes sharing the one GPU;
+# 4. data-parallel predict on the CPU cores (the default recipe's encoder shape).
+# Each step has its own time limit, so one that hangs or fails leaves the others' figures.
+# Wheels in .whl/ (packages the machine lacks) are installed first, into /tmp/site.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-${OUT:-/tmp/gpu-bench}}
+mkdir -p "$out"
+if compgen -G ".whl/*.whl" >/dev/null; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
+    export PYTHONPATH=/tmp/site
+fi
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader; nproc
+  python3 -c "import torch, transformers, accelerate; print(torch.__version__, transformers.__version__, accelerate.__version__)"
+} 2>&1 | tee "$out/machine.txt"
+python3 bench/random_model.py base runs/bench-base && python3 bench/random_model.py e5-shape runs/bench-e5-shape
+step() {  # step NAME SECONDS COMMAND...
+    local name=$1 limit=$2
+    shift 2
+    echo "== $name"
+    timeout "$limit" "$@" 2>&1 | tee "$out/$name.txt"
+}
+# About 8 minutes in all on an H200 (the first run, on 2026-11-29, needed more: these sizes are cut to fit).
+step train 150 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
+    --batch-size 16 --profile
+step inference 120 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 300 \
+    --batch-size 64 --repeats 2 --no-scaling
+step scaling_gpu 100 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
+    --processes 1 4
+step scaling_cpu 110 python3 bench/scaling.py runs/bench-e5-shape --docs 96 --processes 1 8
