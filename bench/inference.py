@@ -2,6 +2,7 @@
 
     python bench/inference.py [RUN_DIR] [--docs 300]                 # a trained run, CPU
     python bench/inference.py --size base --device cuda --precision bf16 --docs 2000 --no-scaling
+    python bench/inference.py RUN_DIR --compile      # our side with predict --compile
 
 Both sides use the same weights: the run's encoder and token head, loaded into
 `BertForTokenClassification` for `pipeline("token-classification",
@@ -117,7 +118,8 @@ def best_of(repeats: int, work, clock: EncoderClock) -> tuple[float, object, flo
     return best, result, share
 
 
-def child(which: str, run_dir: Path, count: int, batch: int, device: str, precision: str, repeats: int) -> None:
+def child(which: str, run_dir: Path, count: int, batch: int, device: str, precision: str, repeats: int,
+          compiled: bool) -> None:
     import torch
 
     torch.manual_seed(0)
@@ -126,8 +128,8 @@ def child(which: str, run_dir: Path, count: int, batch: int, device: str, precis
         from train.predict.predictor import Predictor
 
         predictor = Predictor.from_run(run_dir, device=device, batch_size=batch, precision=precision,
-                                       relations=which == "predict")
-        predictor.predict(docs[:4])  # warm-up
+                                       relations=which == "predict", compile=compiled)
+        predictor.predict(docs[:16] if compiled else docs[:4])  # warm-up (compilation: before the timing)
         clock = EncoderClock(predictor.model.encoder, device)
         seconds, out, share = best_of(repeats, lambda: predictor.predict(docs), clock)
         found = (sum(len(d.entities) for d in out), sum(len(d.relations) for d in out))
@@ -168,7 +170,8 @@ def datasheet_peak_tflops(gpu: str | None) -> float | None:
 def measure(which: str, run_dir: Path, args) -> dict:
     out = subprocess.run([sys.executable, __file__, str(run_dir), "--child", which, "--docs", str(args.docs),
                           "--batch-size", str(args.batch_size), "--device", args.device, "--precision", args.precision,
-                          "--repeats", str(args.repeats)], capture_output=True, text=True)
+                          "--repeats", str(args.repeats)] + (["--compile"] if args.compile else []),
+                         capture_output=True, text=True)
     line = next((row for row in out.stdout.splitlines() if row.startswith("RESULT ")), None)
     if line is None:
         raise RuntimeError(f"{which} failed:\n{out.stderr[-3000:]}")
@@ -249,23 +252,27 @@ def main() -> None:
     parser.add_argument("--peak-tflops", type=float, default=None,
                         help="the chip's dense bf16 peak (default: the datasheet's, for an H100 or H200)")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes per runner (the fastest counts)")
+    parser.add_argument("--compile", action="store_true",
+                        help="predict with --compile (torch.compile of the encoder, compiled before the timing)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the pair and length scaling checks")
     parser.add_argument("--child", choices=list(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.run_dir, args.docs, args.batch_size, args.device, args.precision, args.repeats)
+        child(args.child, args.run_dir, args.docs, args.batch_size, args.device, args.precision, args.repeats,
+              args.compile)
         return
     run_dir = ensure_run(args.run_dir, args.size)
     rows = {which: measure(which, run_dir, args) for which in RUNNERS}
     peak = args.peak_tflops or datasheet_peak_tflops(rows["predict"]["gpu"])
     print(f"{run_dir}, {args.device} ({rows['predict']['gpu'] or 'CPU'}), precision {args.precision}, "
-          f"batch {args.batch_size}")
+          f"batch {args.batch_size}" + (", predict with --compile" if args.compile else ""))
     print_table(rows, peak)
     ratio = rows["pipeline"]["seconds"] / rows["predict"]["seconds"]
     ratio_ner = rows["pipeline"]["seconds"] / rows["predict-ner"]["seconds"]
     print(f"predict / pipeline documents per second: {ratio:.2f}x with relations, {ratio_ner:.2f}x entities only "
           f"({args.docs} documents, {rows['predict']['tokens'] // args.docs} subwords each on average)")
-    report = {"runs": rows, "ratio": ratio, "ratio_entities_only": ratio_ner, "peak_tflops": peak}
+    report = {"runs": rows, "ratio": ratio, "ratio_entities_only": ratio_ner, "peak_tflops": peak,
+              "compiled": args.compile}
     if peak:
         report["limit_fraction"] = {w: r["tokens"] / r["seconds"] * r["flops_per_subword"] / (peak * 1e12)
                                     for w, r in rows.items()}

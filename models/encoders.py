@@ -105,11 +105,11 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
 
 
 def tiny_encoder(vocab_size: int, hidden_size: int, num_layers: int, num_heads: int,
-                 intermediate_size: int, max_length: int) -> BertModel:
+                 intermediate_size: int, window_length: int) -> BertModel:
     """A small BERT initialised from scratch (no pretrained weights exist offline)."""
     config = BertConfig(vocab_size=vocab_size, hidden_size=hidden_size, num_hidden_layers=num_layers,
                         num_attention_heads=num_heads, intermediate_size=intermediate_size,
-                        max_position_embeddings=max_length, type_vocab_size=1)
+                        max_position_embeddings=window_length, type_vocab_size=1)
     return BertModel(config, add_pooling_layer=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)  # relative paths lead from the working directory (PROJECT_DIR): this project
 
 from train.data.documents import load_annotations  # noqa: E402
 from train.data.schema import load_schema  # noqa: E402

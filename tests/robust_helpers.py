@@ -17,7 +17,7 @@ from train.fit.checkpoint import save_model
 def saved_tiny_model(schema, path: Path) -> Path:
     """A small untrained model saved as a run's `model/` folder (predictions are arbitrary but valid)."""
     torch.manual_seed(3)
-    model, tokenizer = tiny_model(schema, [synthetic_document()], "--model.max_length=16", "--model.stride=4")
+    model, tokenizer = tiny_model(schema, [synthetic_document()], "--model.window_length=16", "--model.window_stride=4")
     save_model(model, tokenizer, path / "model")
     return path
 

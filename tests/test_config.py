@@ -26,7 +26,7 @@ def test_there_are_the_two_recipes():
 def test_arabert_recipe_names_the_real_model():
     config = load_config(ROOT / "configs" / "arabert.yaml")
     assert config.model.encoder == "aubmindlab/bert-base-arabertv02"
-    assert config.model.max_length <= 512
+    assert config.model.window_length <= 512
 
 
 def test_overrides_apply_with_types():
@@ -37,14 +37,24 @@ def test_overrides_apply_with_types():
 def test_all_problems_reported_at_once(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump({"train": {"lr": 1, "epochs": "many", "mixed_precision": "fp8", "select_metric": "f1"},
-                                    "model": {"stride": 100, "max_length": 64},
+                                    "model": {"window_stride": 100, "window_length": 64},
                                     "data": {"splits": {"train": ["a"], "test": ["a"]}}}))
     with pytest.raises(ConfigError) as err:
         load_config(path)
     message = str(err.value)
     for expected in ("train.lr: unknown field", "train.epochs: expected int", "train.mixed_precision",
-                     "model.stride", "train and test share", "train.select_metric"):
+                     "model.window_stride", "train and test share", "train.select_metric"):
         assert expected in message
+
+
+def test_configs_written_before_the_window_fields_were_renamed_still_load(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text(yaml.safe_dump({"model": {"encoder": "tiny", "max_length": 96, "stride": 16}}))
+    config = load_config(path, ["--model.stride=8"])
+    assert (config.model.window_length, config.model.window_stride) == (96, 8)
+    path.write_text(yaml.safe_dump({"model": {"max_length": 96, "window_length": 64}}))
+    with pytest.raises(ConfigError, match="model.max_length: the old name of model.window_length"):
+        load_config(path)
 
 
 def test_every_field_has_a_docstring():

@@ -188,7 +188,7 @@ def test_tiny_model_predicts_and_a_second_call_resumes(tmp_path, schema):
     from train.fit.checkpoint import save_model
 
     torch.manual_seed(3)
-    model, tokenizer = tiny_model(schema, [synthetic_document()], "--model.max_length=16", "--model.stride=4")
+    model, tokenizer = tiny_model(schema, [synthetic_document()], "--model.window_length=16", "--model.window_stride=4")
     save_model(model, tokenizer, tmp_path / "run" / "model")
     lines = SLICE.read_text(encoding="utf-8").splitlines(keepends=True)[:5]
     (tmp_path / "five.jsonl").write_text("".join(lines), encoding="utf-8")

@@ -19,7 +19,7 @@ from train.splits import documents_by_split
 
 # 20 epochs of a slightly wider tiny model: enough for LOCATION to reach precision 0.9 at
 # some threshold on the validation article (three epochs predict nothing).
-SMALL = ["--train.epochs=20", "--train.patience=0", "--model.max_length=64", "--model.stride=16",
+SMALL = ["--train.epochs=20", "--train.patience=0", "--model.window_length=64", "--model.window_stride=16",
          "--model.tiny.hidden_size=64", "--model.tiny.intermediate_size=128"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]  # one thread: repeatable runs

@@ -14,7 +14,7 @@ import train.fit.loop as loop
 from train.fit.checkpoint import atomic_directory
 from train.fit.loop import RunDirectoryError, fit
 
-FAST = ["--train.epochs=3", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
+FAST = ["--train.epochs=3", "--train.patience=0", "--model.window_length=64", "--model.window_stride=16"]
 
 
 def small_config(out, *extra):

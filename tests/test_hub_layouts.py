@@ -13,7 +13,7 @@ from hub_layouts import arabert_directory, xlmr_directory
 from models.encoders import pretrained_encoder
 from train.cli import main
 
-QUICK = ["--train.epochs=2", "--train.patience=0", "--model.max_length=64", "--model.stride=16",
+QUICK = ["--train.epochs=2", "--train.patience=0", "--model.window_length=64", "--model.window_stride=16",
          "--train.batch_size=8", "--train.mixed_precision=no", "--train.log_every=1", *FIVE_SEEDS]
 TEST_ARTICLE = ROOT / "seeds" / "001_b15eb7a366a881e5.txt"
 

@@ -25,7 +25,7 @@ def test_window_ranges_cover_every_token_with_the_stride():
 def test_long_sentence_is_split_not_truncated(schema):
     doc = synthetic_document()
     model, tokenizer = tiny_model(schema, [doc])
-    windows, sentences, report = training_windows([doc], tokenizer, schema, max_length=8, stride=2, normalization="arabert_v02")
+    windows, sentences, report = training_windows([doc], tokenizer, schema, window_length=8, window_stride=2, normalization="arabert_v02")
     assert report.split_sentences >= 1
     for number, sentence in enumerate(sentences):
         seen = set()
@@ -38,7 +38,7 @@ def test_long_sentence_is_split_not_truncated(schema):
 
 def test_gold_spans_come_back_from_subword_labels(schema, gold_docs):
     model, tokenizer = tiny_model(schema, gold_docs)
-    windows, sentences, report = training_windows(gold_docs, tokenizer, schema, max_length=512, stride=0, normalization="arabert_v02")
+    windows, sentences, report = training_windows(gold_docs, tokenizer, schema, window_length=512, window_stride=0, normalization="arabert_v02")
     assert report.windows == sum(1 for s in sentences if s.ids)  # one window per sentence at this length
     recovered, representable = set(), set()
     for w in windows:
@@ -61,7 +61,7 @@ def test_relation_head_uses_one_encoder_pass_per_window(schema):
     model, tokenizer = tiny_model(schema, [doc])
     calls = []
     model.encoder.register_forward_hook(lambda *args: calls.append(1))
-    windows, _, _ = training_windows([doc], tokenizer, schema, max_length=64, stride=8, normalization="arabert_v02")
+    windows, _, _ = training_windows([doc], tokenizer, schema, window_length=64, window_stride=8, normalization="arabert_v02")
     batch = collate_windows(windows, tokenizer.pad_token_id, len(schema.relation_names))
     assert batch["pair_heads"].numel() > 3
     model(**batch)
@@ -94,7 +94,7 @@ def test_tiny_model_loss_falls(schema):
     doc = synthetic_document()
     config = tiny_config("--train.encoder_lr=3e-3", "--train.head_lr=3e-3")
     model, tokenizer = tiny_model(schema, [doc])
-    windows, _, _ = training_windows([doc], tokenizer, schema, max_length=64, stride=8, normalization="arabert_v02")
+    windows, _, _ = training_windows([doc], tokenizer, schema, window_length=64, window_stride=8, normalization="arabert_v02")
     batch = collate_windows(windows, tokenizer.pad_token_id, len(schema.relation_names))
     optimizer = make_optimizer(model, config)
     model.train()

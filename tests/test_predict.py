@@ -172,3 +172,16 @@ def test_resume_after_an_interrupted_run_of_three_processes_with_two(run_dir, tm
     assert "3 kept" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl", "full.jsonl", "out.jsonl"]
 
+
+
+@pytest.mark.slow
+def test_compiled_encoder_finds_what_the_eager_one_finds(run_dir):
+    eager = Predictor.from_run(run_dir, device="cpu")
+    compiled = Predictor.from_run(run_dir, device="cpu", compile=True)
+    texts = list(HARD_TEXTS.values())
+    expected, got = eager.predict(texts), compiled.predict(texts)
+    assert compiled.provenance["compiled"] is True and "compiled" not in eager.provenance
+    assert type(compiled.model.encoder).__name__ == "OptimizedModule"
+    for want, have in zip(expected, got):
+        assert [(e.start, e.end, e.type) for e in have.entities] == [(e.start, e.end, e.type) for e in want.entities]
+        assert [e.score for e in have.entities] == pytest.approx([e.score for e in want.entities], abs=1e-4)

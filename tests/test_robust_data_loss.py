@@ -8,22 +8,20 @@ import pytest
 from helpers import tiny_config
 
 from train.config import ConfigError
-from train.fit import run_dir as run_dir_module
 from train.fit.loop import fit
 from train.fit.run_dir import RUN_MARKER, RunDirectoryError, prepare
 
-FAST = ["--train.epochs=1", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
+FAST = ["--train.epochs=1", "--train.patience=0", "--model.window_length=64", "--model.window_stride=16"]
 
 
 @pytest.fixture
 def fake_repo(tmp_path, monkeypatch):
-    """A folder standing in for the checkout, with what a checkout holds."""
+    """A project folder (the working directory from now on), with what a checkout holds."""
     repo = tmp_path / "repo"
     for name in (".git/HEAD", "annotations/a.json", "seeds/a.txt", "README.md"):
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text("mine", encoding="utf-8")
-    monkeypatch.setattr(run_dir_module, "REPO_ROOT", repo)
-    monkeypatch.setattr("train.config.REPO_ROOT", repo)
+    monkeypatch.chdir(repo)
     return repo
 
 

@@ -67,7 +67,7 @@ def test_a_second_predict_to_the_same_output_stops_and_names_the_holder(run, art
 
 def test_a_second_fit_into_the_same_run_directory_stops(tmp_path):
     out = tmp_path / "run"
-    config = tiny_config("--train.epochs=1", "--model.max_length=64", "--model.stride=16", f"--train.output_dir={out}")
+    config = tiny_config("--train.epochs=1", "--model.window_length=64", "--model.window_stride=16", f"--train.output_dir={out}")
     errors = []
     with exclusive(out / "run", "a first fit"):
         thread = threading.Thread(target=lambda: errors.append(_catch(lambda: fit(config, quiet=True))))

@@ -93,3 +93,29 @@ def test_an_entity_starting_in_a_taken_word_still_begins_with_b():
     tags, _ = word_tags(words, [(0, 1, "LOCATION"), (1, 10, "FACTION")])
     assert tags == ["B-LOCATION", "B-FACTION"]  # was I-FACTION: strict IOB2 dropped the entity
     assert word_tags(words, [(1, 4, "FACTION"), (1, 4, "LOCATION")])[0] == ["B-FACTION", "O"]
+
+
+def test_relative_paths_lead_from_the_working_directory_not_from_the_package(tmp_path):
+    """A project folder elsewhere, with the package imported from this checkout (as an
+    installed package would be): its own annotations, texts and schema are the ones read."""
+    import shutil
+    import subprocess
+    import sys
+
+    project = tmp_path / "project"
+    (project / "annotations").mkdir(parents=True)
+    (project / "seeds").mkdir()
+    for name in ("schema.yaml", "GUIDELINES.md", "000_b3e4056057f56dd2.json"):
+        shutil.copy(ROOT / "annotations" / name, project / "annotations" / name)
+    shutil.copy(ROOT / "seeds" / "000_b3e4056057f56dd2.txt", project / "seeds")
+    record = json.loads((project / "annotations" / "000_b3e4056057f56dd2.json").read_text(encoding="utf-8"))
+    record["entities"][0]["type"] = "WEAPON"  # not in the schema: only this copy has the error
+    (project / "annotations" / "000_b3e4056057f56dd2.json").write_text(json.dumps(record, ensure_ascii=False),
+                                                                        encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "train", "validate"], cwd=project, capture_output=True, text=True,
+                            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "annotations/000_b3e4056057f56dd2.json" in output and "WEAPON" in output
+    assert "001_" not in output  # the checkout's other annotations were not read
+

@@ -11,7 +11,7 @@ import train.fit.loop as loop
 from train.fit.loop import fit
 from train.fit.run_dir import RunDirectoryError
 
-FAST = ["--train.epochs=3", "--train.patience=0", "--model.max_length=64", "--model.stride=16"]
+FAST = ["--train.epochs=3", "--train.patience=0", "--model.window_length=64", "--model.window_stride=16"]
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # bitwise-repeatable runs (conftest)

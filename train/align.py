@@ -1,8 +1,8 @@
 """From documents to model windows: tokenization, offsets, windows, subword labels, pairs.
 
 Each sentence is normalized (`normalize`, with its map back to raw offsets), tokenized once
-without special tokens, and cut into windows of at most `max_length - 2` subwords that
-overlap by `stride`; nothing is truncated away. Every subword keeps its raw char span in
+without special tokens, and cut into windows of at most `window_length - 2` subwords that
+overlap by `window_stride`; nothing is truncated away. Every subword keeps its raw char span in
 the document, so labels come from the gold char spans and predictions go back to raw text.
 """
 
@@ -123,11 +123,11 @@ def window_ranges(length: int, size: int, stride: int) -> list[tuple[int, int]]:
     return [(s, s + size) for s in starts]
 
 
-def make_windows(sentences: list[SentenceTokens], tokenizer, max_length: int, stride: int) -> list[Window]:
+def make_windows(sentences: list[SentenceTokens], tokenizer, window_length: int, window_stride: int) -> list[Window]:
     windows = []
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id  # properties that look the token up each time
     for number, sentence in enumerate(sentences):
-        for first, last in window_ranges(len(sentence.ids), max_length - 2, stride):
+        for first, last in window_ranges(len(sentence.ids), window_length - 2, window_stride):
             windows.append(Window(number, first, [cls] + sentence.ids[first:last] + [sep]))
     return windows
 
@@ -227,9 +227,9 @@ def labelled_pairs(window: Window, schema: Schema,
     return [(i, j, gold.get((ids[i], ids[j]), ())) for i, j in candidate_pairs(types, schema)]
 
 
-def training_windows(docs: list[Document], tokenizer, schema: Schema, max_length: int, stride: int,
+def training_windows(docs: list[Document], tokenizer, schema: Schema, window_length: int, window_stride: int,
                      normalization: str) -> tuple[list[Window], list[SentenceTokens], AlignmentReport]:
     sentences = tokenize_documents([d.text or "" for d in docs], tokenizer, normalization)
-    windows = make_windows(sentences, tokenizer, max_length, stride)
+    windows = make_windows(sentences, tokenizer, window_length, window_stride)
     report = label_windows(windows, sentences, docs, schema)
     return windows, sentences, report

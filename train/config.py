@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from .data.normalize import SCHEMES
-from .data.schema import REPO_ROOT
+from .data.schema import PROJECT_DIR
 from .metric_paths import check_metric_path
 
 
@@ -94,10 +94,11 @@ class ModelConfig:
     representable by whole subwords."""
     freeze_embeddings: bool = False
     """Keep the encoder's word embeddings at their pretrained values (not trained, not checkpointed)."""
-    max_length: int = 128
-    """Window length in subword tokens, special tokens included; longer sentences are split."""
-    stride: int = 32
-    """Tokens shared by consecutive windows of one long sentence."""
+    window_length: int = 128
+    """Window length in subword tokens, special tokens included; longer sentences are split
+    (read as `max_length` in configs written before the rename)."""
+    window_stride: int = 32
+    """Subword tokens shared by consecutive windows of one long sentence (formerly `stride`)."""
     entity_type_dim: int = 32
     """Size of the entity-type embedding fed to the relation head."""
     relation_hidden: int = 256
@@ -162,9 +163,10 @@ class Config:
     """Optimisation and run directory."""
 
     def resolve(self, relative: str) -> Path:
-        """A path from the config, relative to the repository root unless absolute."""
+        """A path from the config: relative ones lead from the working directory (the project
+        folder, `PROJECT_DIR`), not from where the package is installed."""
         path = Path(relative)
-        return path if path.is_absolute() else REPO_ROOT / path
+        return path if path.is_absolute() else PROJECT_DIR / path
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -213,13 +215,13 @@ def _check_values(config: Config, problems: list[str]) -> None:
         problems.append(f"model.normalization: expected auto, {', '.join(SCHEMES)}, got {config.model.normalization!r}")
     if config.train.mixed_precision not in ("no", "fp16", "bf16"):
         problems.append(f"train.mixed_precision: expected no, fp16 or bf16, got {config.train.mixed_precision!r}")
-    positive = {"model.max_length": config.model.max_length, "train.epochs": config.train.epochs,
+    positive = {"model.window_length": config.model.window_length, "train.epochs": config.train.epochs,
                 "train.checkpoint_every": config.train.checkpoint_every,
                 "train.batch_size": config.train.batch_size, "train.grad_accum": config.train.grad_accum}
     problems += [f"{k}: must be positive, got {v}" for k, v in positive.items() if isinstance(v, int) and v <= 0]
-    stride, length = config.model.stride, config.model.max_length
+    stride, length = config.model.window_stride, config.model.window_length
     if isinstance(stride, int) and isinstance(length, int) and not 0 <= stride < length // 2:
-        problems.append(f"model.stride: must be in [0, max_length/2), got {config.model.stride}")
+        problems.append(f"model.window_stride: must be in [0, window_length/2), got {stride}")
     if isinstance(config.train.select_metric, str):
         why = check_metric_path(config.train.select_metric, schema_type_names(config), aliases=True)
         if why:
@@ -297,9 +299,25 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
     return raw
 
 
+RENAMED = {("model", "max_length"): "window_length", ("model", "stride"): "window_stride"}
+"""Older field names that are still read: run directories saved before the rename hold them."""
+
+
+def _rename_old_fields(raw: dict, problems: list[str]) -> dict:
+    raw = dict(raw)
+    for (section, old), new in RENAMED.items():
+        if isinstance(raw.get(section), dict) and old in raw[section]:
+            fields = raw[section] = dict(raw[section])
+            if new in fields:
+                problems.append(f"{section}.{old}: the old name of {section}.{new}; give only {section}.{new}")
+            fields.setdefault(new, fields.pop(old))
+            fields.pop(old, None)
+    return raw
+
+
 def config_from_dict(raw: dict, source: str = "<dict>") -> Config:
     problems: list[str] = []
-    config = _build(Config, raw, "", problems)
+    config = _build(Config, _rename_old_fields(raw, problems), "", problems)
     _check_values(config, problems)
     if problems:
         raise ConfigError(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))

@@ -11,7 +11,7 @@ from pathlib import Path
 from datasets import disable_progress_bars
 
 from ..config import load_config
-from ..data.schema import REPO_ROOT, load_schema
+from ..data.schema import PROJECT_DIR, load_schema
 from ..data.stats import format_statistics, split_statistics
 from ..data.validate import validate_paths
 from ..splits import build_from_config
@@ -26,10 +26,10 @@ def _display_path(path: Path) -> Path:
 
 
 def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", type=Path, default=[_display_path(REPO_ROOT / "annotations")],
+    parser.add_argument("paths", nargs="*", type=Path, default=[_display_path(PROJECT_DIR / "annotations")],
                         help="annotation files or folders (default: annotations/)")
     parser.add_argument("--schema", type=Path, default=None, help="schema file (default: annotations/schema.yaml)")
-    parser.add_argument("--guidelines", type=Path, default=REPO_ROOT / "annotations" / "GUIDELINES.md",
+    parser.add_argument("--guidelines", type=Path, default=PROJECT_DIR / "annotations" / "GUIDELINES.md",
                         help="guideline whose 'Explained lint warnings' table accepts listed warnings")
     parser.add_argument("--all-warnings", action="store_true", help="also print warnings explained in the guideline")
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ..config import load_config
 from ..data.documents import iter_jsonl, load_documents, write_jsonl
-from ..data.schema import REPO_ROOT, load_schema
+from ..data.schema import PROJECT_DIR, load_schema
 from ..evaluate.baseline import RELATION_RULES, StringMatchBaseline, compare_relation_rules
 from ..evaluate.bootstrap import DRAWS, SEED
 from ..evaluate.errors import find_errors
@@ -50,7 +50,7 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `python -m train evaluate`."""
     parser.add_argument("run_dir", nargs="?", type=Path, default=None,
                         help="a run directory: predict --split with its model and score it (instead of --gold/--pred)")
-    parser.add_argument("--gold", type=Path, default=REPO_ROOT / "annotations",
+    parser.add_argument("--gold", type=Path, default=PROJECT_DIR / "annotations",
                         help="gold annotations: a folder, an annotation .json, or a .jsonl with text (default: annotations/)")
     parser.add_argument("--pred", type=Path, action="append", default=None,
                         help="the prediction file to score (.jsonl, one document per line); give it twice to compare "

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..data.schema import REPO_ROOT, Schema, load_schema
+from ..data.schema import PROJECT_DIR, Schema, load_schema
 from ..interop.brat import read_brat, write_brat
 from ..interop.conll import write_conll
 from ..interop.doccano import read_doccano, write_doccano
@@ -33,8 +33,8 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("format", choices=sorted(READERS), help="the tool the annotations come from")
     parser.add_argument("source", type=Path, help="brat: a folder of .txt/.ann pairs or one .ann; "
                         "labelstudio: a JSON export; doccano: a JSONL export")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "annotations", help="annotation folder (default: annotations/)")
-    parser.add_argument("--text-dir", type=Path, default=REPO_ROOT / "seeds",
+    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "annotations", help="annotation folder (default: annotations/)")
+    parser.add_argument("--text-dir", type=Path, default=PROJECT_DIR / "seeds",
                         help="where the raw texts go as <id>.txt (default: seeds/)")
     parser.add_argument("--force", action="store_true", help="replace existing annotation and text files")
     _add_schema(parser)
@@ -71,7 +71,7 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True,
                         help="brat: a folder; labelstudio: a folder (tasks.json + labeling_config.xml) or a .json "
                         "file; doccano: a .jsonl file; conll: a file")
-    parser.add_argument("--texts", type=Path, default=REPO_ROOT / "annotations",
+    parser.add_argument("--texts", type=Path, default=PROJECT_DIR / "annotations",
                         help="for predictions without text: a folder of <id>.json annotations or <id>.txt texts "
                         "(default: annotations/)")
     parser.add_argument("--with-gold", action="store_true",

@@ -33,6 +33,9 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
                         help="CPU only: int8 dynamic quantization of the linear layers (faster; bench/int8.py "
                              "measures its speed-up and agreement with fp32)")
+    parser.add_argument("--compile", action="store_true",
+                        help="compile the encoder with torch.compile: about a minute once, then faster "
+                             "(bench/inference.py --compile measures it); for large inputs")
     parser.add_argument("--chunk", type=int, default=64, help="documents decoded together (memory stays bounded by this)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument("--progress-every", type=int, default=100,
@@ -73,7 +76,7 @@ def run_predict(args: argparse.Namespace) -> int:
         state.wait_for_everyone()  # every process has read the old shards before any is rewritten
         predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
                                        batch_size=args.batch_size, precision=args.precision, quantize=args.quantize,
-                                       relations=not args.entities_only)
+                                       relations=not args.entities_only, compile=args.compile)
         if args.entities_only:
             predictor.provenance["entities_only"] = True
         predictor.docs_per_chunk = args.chunk

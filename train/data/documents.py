@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .records import parse_record
-from .schema import REPO_ROOT
+from .schema import PROJECT_DIR
 
 
 class DocumentError(ValueError):
@@ -114,7 +114,7 @@ def read_text(path: Path) -> str:
         raise DocumentError(f"{path}: cannot read ({err.strerror})") from err
 
 
-def load_annotation_file(path: str | Path, root: Path = REPO_ROOT) -> Document:
+def load_annotation_file(path: str | Path, root: Path = PROJECT_DIR) -> Document:
     """Load `annotations/<id>.json` and the raw text its `text_file` names (relative to `root`)."""
     path = Path(path)
     record = read_json_file(path)
@@ -157,7 +157,7 @@ def annotation_files(path: str | Path) -> list[Path]:
     return [path]
 
 
-def load_annotations(path: str | Path, root: Path = REPO_ROOT) -> list[Document]:
+def load_annotations(path: str | Path, root: Path = PROJECT_DIR) -> list[Document]:
     return [load_annotation_file(p, root) for p in annotation_files(path)]
 
 
@@ -183,7 +183,7 @@ def load_prediction_file(path: str | Path) -> list[Document]:
     return docs
 
 
-def load_documents(path: str | Path, root: Path = REPO_ROOT) -> list[Document]:
+def load_documents(path: str | Path, root: Path = PROJECT_DIR) -> list[Document]:
     """Gold annotations from a folder or `.json` file, or documents from a `.jsonl` file."""
     path = Path(path)
     if path.suffix == ".jsonl":

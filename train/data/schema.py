@@ -12,8 +12,11 @@ from pathlib import Path
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SCHEMA_PATH = REPO_ROOT / "annotations" / "schema.yaml"
+PROJECT_DIR = Path()
+"""Where relative paths lead: the working directory, that is the project folder the commands
+run in. Configs, annotations, seeds, the registry and the floors are the project's files,
+not the package's, so an installed package (editable or not) finds them the same way."""
+DEFAULT_SCHEMA_PATH = PROJECT_DIR / "annotations" / "schema.yaml"
 
 
 class SchemaError(ValueError):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from .schema import REPO_ROOT
+from .schema import PROJECT_DIR
 
-SOURCES_FILE = REPO_ROOT / "seeds" / "SOURCES.yaml"
+SOURCES_FILE = PROJECT_DIR / "seeds" / "SOURCES.yaml"
 
 
 @lru_cache(maxsize=4)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .documents import Document, DocumentError, annotation_files, load_annotation_file
-from .schema import REPO_ROOT, Schema
+from .schema import PROJECT_DIR, Schema
 from .text import PROCLITICS, is_space, is_split_char, sentence_of, sentence_spans
 
 
@@ -216,7 +216,7 @@ class Report:
         return [p for p in self.problems if p.level == "warning"]
 
 
-def validate_paths(paths: list[Path], schema: Schema, root: Path = REPO_ROOT, guidelines: Path | None = None) -> Report:
+def validate_paths(paths: list[Path], schema: Schema, root: Path = PROJECT_DIR, guidelines: Path | None = None) -> Report:
     """Validate annotation files (folders expand to their *.json); a file that cannot be read is one error."""
     problems, docs = [], []
     files = [f for p in paths for f in annotation_files(p)]

@@ -28,14 +28,14 @@ def build_tokenizer_and_encoder(config: Config, train_docs: list[Document]):
     if m.encoder != TINY:
         encoder, tokenizer = pretrained_encoder(m.encoder)
         limit = encoder.config.max_position_embeddings
-        if m.max_length > limit:
-            raise ValueError(f"model.max_length={m.max_length} exceeds {m.encoder}'s {limit} positions")
+        if m.window_length > limit:
+            raise ValueError(f"model.window_length={m.window_length} exceeds {m.encoder}'s {limit} positions")
         return freeze(encoder, config), with_proclitic_split(tokenizer, proclitics) if proclitics else tokenizer
     scheme = "arabert_v02" if m.normalization == "auto" else m.normalization
     texts = [normalize(d.text[s:e], scheme).text for d in train_docs for s, e in sentence_spans(d.text or "")]
     tokenizer = train_wordpiece(texts, m.tiny.vocab_size, m.tiny.min_frequency, proclitics)
     encoder = tiny_encoder(len(tokenizer), m.tiny.hidden_size, m.tiny.num_layers, m.tiny.num_heads,
-                           m.tiny.intermediate_size, m.max_length)
+                           m.tiny.intermediate_size, m.window_length)
     return freeze(encoder, config), tokenizer
 
 
@@ -51,7 +51,7 @@ def build_model(config: Config, schema: Schema, train_docs: list[Document]):
     m = config.model
     model = JointModel.from_encoder(
         encoder, schema=schema.to_dict(), entity_type_dim=m.entity_type_dim, relation_hidden=m.relation_hidden,
-        dropout=m.dropout, window_length=m.max_length, window_stride=m.stride,
+        dropout=m.dropout, window_length=m.window_length, window_stride=m.window_stride,
         normalization=normalization_for(tokenizer) if m.normalization == "auto" else m.normalization,
     )
     return model, tokenizer

@@ -13,11 +13,11 @@ from pathlib import Path
 import yaml
 
 from ..config import load_config, schema_type_names
-from ..data.schema import REPO_ROOT
+from ..data.schema import PROJECT_DIR
 from ..evaluate.scoring import metric_at
 from ..metric_paths import check_metric_path
 
-DEFAULT_FLOORS = REPO_ROOT / "configs" / "floors.yaml"
+DEFAULT_FLOORS = PROJECT_DIR / "configs" / "floors.yaml"
 
 
 def load_floors(path: Path, name: str, type_names: list[str] | None = None) -> dict[str, float]:

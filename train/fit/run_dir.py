@@ -14,7 +14,7 @@ import shutil
 import time
 from pathlib import Path
 
-from ..data.schema import REPO_ROOT
+from ..data.schema import PROJECT_DIR
 
 RUN_MARKER = "run.json"
 RUN_ENTRIES = ("run.json", "config.yaml", "train_log.jsonl", "README.md", "model", "model.tmp", "model.old",
@@ -34,8 +34,8 @@ def is_run_entry(name: str) -> bool:
 def check_location(run_dir: Path) -> None:
     """Refuse `/`, the home folder, the repository root and any folder that contains it."""
     resolved = run_dir.resolve()
-    forbidden = {Path("/").resolve(), Path.home().resolve(), REPO_ROOT.resolve()}
-    if resolved in forbidden or REPO_ROOT.resolve().is_relative_to(resolved):
+    forbidden = {Path("/").resolve(), Path.home().resolve(), PROJECT_DIR.resolve()}
+    if resolved in forbidden or PROJECT_DIR.resolve().is_relative_to(resolved):
         raise RunDirectoryError(f"{run_dir}: refusing to use {resolved} as a run directory (it is the root, the home "
                                 f"folder or holds the repository); set --train.output_dir to a folder of its own")
 

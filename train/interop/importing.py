@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..data.documents import Document, Entity, Relation, load_annotation_file, read_text, write_annotation_file
-from ..data.schema import REPO_ROOT, Schema
+from ..data.schema import PROJECT_DIR, Schema
 from ..data.validate import check_document
 from ..files import safe_filename
 
@@ -105,10 +105,11 @@ def check_imports(items: list[Imported], schema: Schema) -> list[ImportProblem]:
 
 
 def repository_path(path: Path) -> str:
-    """`path` relative to the repository root when inside it (as committed files name texts), else absolute."""
+    """`path` relative to the project folder (the working directory) when inside it, as
+    committed files name texts, else absolute."""
     resolved = path.resolve()
     try:
-        return resolved.relative_to(REPO_ROOT).as_posix()
+        return resolved.relative_to(PROJECT_DIR.resolve()).as_posix()
     except ValueError:
         return str(resolved)
 

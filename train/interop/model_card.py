@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from ..data.schema import REPO_ROOT, load_schema
+from ..data.schema import PROJECT_DIR, load_schema
 from ..evaluate.figures import FIGURE_TITLES, figure_file
 from ..evaluate.report import (
     calibration_summary,
@@ -71,7 +71,7 @@ def base_model(model_cfg: dict) -> tuple[str | None, str]:
             "punctuation, which leaves the tokenization of such text unchanged). Fine-tuned with both heads"
             + (" with its word embeddings frozen." if model_cfg.get("freeze_embeddings") else ".")
             + " It is **not AraBERT**: it is the offline default, the pretrained encoder that installs here.")
-    if _HUB_ID.fullmatch(encoder) and not (REPO_ROOT / encoder).exists() and not Path(encoder).exists():
+    if _HUB_ID.fullmatch(encoder) and not (PROJECT_DIR / encoder).exists() and not Path(encoder).exists():
         return encoder, f"[`{encoder}`](https://huggingface.co/{encoder}), fine-tuned with both heads."
     return None, f"A pretrained encoder loaded from the local path `{encoder}`, fine-tuned with both heads."
 
@@ -83,7 +83,7 @@ def _labels(run: dict) -> tuple[list[str], dict, str]:
         id2label = model["id2label"]
         return [id2label[k] for k in sorted(id2label, key=int)], model["schema"], "`model/config.json`"
     schema_path = (run["config"].get("data") or {}).get("schema", "annotations/schema.yaml")
-    schema = load_schema(REPO_ROOT / schema_path if not Path(schema_path).is_absolute() else schema_path)
+    schema = load_schema(PROJECT_DIR / schema_path if not Path(schema_path).is_absolute() else schema_path)
     return schema.bio_labels, schema.to_dict(), f"`{schema_path}` (no `model/config.json` in the run)"
 
 

@@ -21,9 +21,9 @@ from typing import Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..data.schema import REPO_ROOT
+from ..data.schema import PROJECT_DIR
 
-REGISTRY_DIR = REPO_ROOT / "registry"
+REGISTRY_DIR = PROJECT_DIR / "registry"
 ACTORS_PATH = REGISTRY_DIR / "actors.yaml"
 PLACES_PATH = REGISTRY_DIR / "places.yaml"
 

@@ -81,9 +81,11 @@ class Predictor:
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
                  precision: str | None = None, quantize: str | None = None,
-                 relations: bool = True) -> "Predictor":
+                 relations: bool = True, compile: bool = False) -> "Predictor":
         """Load from a run directory (its `model/` folder) or from a saved model folder;
-        `quantize="int8"` quantizes the linear layers for CPU inference (`quantize.py`)."""
+        `quantize="int8"` quantizes the linear layers for CPU inference (`quantize.py`);
+        `compile=True` compiles the encoder with `torch.compile` (dynamic shapes: windows
+        vary in length), a one-time cost of tens of seconds that pays on large inputs."""
         path = Path(path)
         model_dir = model_folder(path)
         if not (model_dir / "config.json").exists():
@@ -96,11 +98,15 @@ class Predictor:
         if quantize:
             model = quantize_for_cpu(model, quantize, torch.device(device))
         model = _inference_weights(model, torch.device(device), precision)  # this model is ours alone
+        if compile:
+            model.encoder = torch.compile(model.encoder, dynamic=True)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         predictor = cls(model, tokenizer, batch_size or 32, device, precision, relations=relations)
         predictor.provenance = provenance(path, model_dir)
         if quantize:
             predictor.provenance["quantization"] = quantize
+        if compile:
+            predictor.provenance["compiled"] = True
         return predictor
 
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[Document]:

@@ -14,17 +14,21 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from ..data.schema import REPO_ROOT
 from ..files import file_sha256
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+CODE_DIR = Path(__file__).resolve().parents[2]
+"""The checkout this code runs from (for an installed package: its site-packages folder)."""
 
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """`git describe --always --dirty --tags` of this repository, else the package version."""
+    """`git describe --always --dirty --tags` of the checkout the code runs from, else the
+    installed package's version (a site-packages folder is no checkout, even inside one)."""
     try:
-        found = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=REPO_ROOT, capture_output=True,
+        if not (CODE_DIR / ".git").exists():
+            raise FileNotFoundError(CODE_DIR / ".git")
+        found = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=CODE_DIR, capture_output=True,
                                text=True, timeout=10)
         if found.returncode == 0 and found.stdout.strip():
             return "git " + found.stdout.strip()
