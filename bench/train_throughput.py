@@ -76,6 +76,7 @@ def run_fit(size: str, steps: int, batch: int, device: str, precision: str, warm
 
     from train.fit.batches import LengthGroupedBatches, collate_windows
     from train.fit.build import make_optimizer
+    from train.fit.checkpoint import TrainerState
     from train.fit.loop import train_one_epoch
 
     config, schema, model, tokenizer, windows = training_windows_for_bench(size, repeat=50)
@@ -95,18 +96,18 @@ def run_fit(size: str, steps: int, batch: int, device: str, precision: str, warm
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
     model, optimizer, warm_loader, loader, scheduler = accelerator.prepare(model, optimizer, warm_loader, loader,
                                                                            scheduler)
-    state = {"step": 0}
+    state = TrainerState()
     epoch = partial(train_one_epoch, accelerator, model, optimizer, scheduler, config=config, state=state, epoch=0,
                     run_dir=Path("/tmp"), quiet=True, epochs=1)
     epoch(loader=warm_loader)
     synchronize(device)
-    state["step"] = 0
+    state.step = 0
     start = time.perf_counter()
     with profiled(profile, device):
         epoch(loader=loader)
         synchronize(device)
     seconds = time.perf_counter() - start
-    return {"tokens": real, "seconds": seconds, "steps": state["step"], "padding_share": 1 - real / padded}
+    return {"tokens": real, "seconds": seconds, "steps": state.step, "padding_share": 1 - real / padded}
 
 
 @contextmanager

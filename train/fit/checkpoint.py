@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 CHECKPOINT = "checkpoint"
 BEST_MODEL = "model"
 TRAINER_STATE = "trainer_state.json"
+
+
+@dataclass
+class TrainerState:
+    """Where training stands; written as `checkpoint/trainer_state.json` for `--resume`."""
+
+    epoch: int = 0
+    """Epochs finished."""
+    step: int = 0
+    """Optimizer steps taken."""
+    best: float | None = None
+    """The best value of `train.select_metric` so far (None before the first epoch)."""
+    best_epoch: int | None = None
+    """The epoch (from 1) whose model is `model/`."""
+    bad_epochs: int = 0
+    """Epochs since the last improvement (for `train.patience`)."""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 def fresh_temporary(final: Path) -> Path:
@@ -50,7 +71,7 @@ def save_model(model, tokenizer, path: Path) -> None:
         tokenizer.save_pretrained(tmp)
 
 
-def save_checkpoint(accelerator, model, tokenizer, state: dict, run_dir: Path) -> None:
+def save_checkpoint(accelerator, model, tokenizer, state: TrainerState, run_dir: Path) -> None:
     """Everything `--resume` needs: weights, optimizer, scheduler, RNG states, trainer state.
 
     Every process writes its RNG state into the same temporary folder; the main process
@@ -66,7 +87,7 @@ def save_checkpoint(accelerator, model, tokenizer, state: dict, run_dir: Path) -
     if accelerator.is_main_process:
         accelerator.unwrap_model(model).config.save_pretrained(tmp / "model_config")
         tokenizer.save_pretrained(tmp / "tokenizer")
-        (tmp / TRAINER_STATE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        (tmp / TRAINER_STATE).write_text(json.dumps(state.to_dict(), indent=2) + "\n", encoding="utf-8")
         swap_into_place(tmp, final)
     accelerator.wait_for_everyone()
 
@@ -84,9 +105,9 @@ def drop_frozen_weights(models, weights: list[dict], _output_dir) -> None:
                 state.pop(name, None)
 
 
-def checkpoint_due(state: dict, improved: bool, every: int, last: bool) -> bool:
+def checkpoint_due(state: TrainerState, improved: bool, every: int, last: bool) -> bool:
     """Write a resume checkpoint after an improving epoch, every `every` epochs, and at the end."""
-    return improved or last or state["epoch"] % every == 0
+    return improved or last or state.epoch % every == 0
 
 
 def truncate_log(path: Path, step: int, epoch: int) -> None:
@@ -122,6 +143,6 @@ def recover_checkpoint(run_dir: Path) -> None:
             shutil.rmtree(leftover)
 
 
-def read_trainer_state(run_dir: Path) -> dict | None:
+def read_trainer_state(run_dir: Path) -> TrainerState | None:
     path = Path(run_dir) / CHECKPOINT / TRAINER_STATE
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    return TrainerState(**json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None

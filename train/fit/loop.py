@@ -44,6 +44,7 @@ from .build import build_model, freeze, make_optimizer
 from .checkpoint import (
     BEST_MODEL,
     CHECKPOINT,
+    TrainerState,
     checkpoint_due,
     drop_frozen_weights,
     read_trainer_state,
@@ -168,16 +169,16 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
     if state:
         accelerator.load_state(str(run_dir / CHECKPOINT / "accelerate"), strict=False)
         if accelerator.is_main_process:
-            truncate_log(run_dir / "train_log.jsonl", state["step"], state["epoch"])
+            truncate_log(run_dir / "train_log.jsonl", state.step, state.epoch)
     else:
-        state = {"epoch": 0, "step": 0, "best": None, "best_epoch": None, "bad_epochs": 0}
+        state = TrainerState()
     if accelerator.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), allow_unicode=True, sort_keys=False), encoding="utf-8")
         log_line(run_dir / "train_log.jsonl", {"event": "start", "resume": bool(resume), "alignment": vars(alignment)})
 
     say(f"training: {epochs} epochs of {len(sampler)} batches")
-    for epoch in range(state["epoch"], epochs):
+    for epoch in range(state.epoch, epochs):
         sampler.epoch = epoch
         train_one_epoch(accelerator, model, optimizer, scheduler, loader, config, state, epoch, run_dir, quiet, epochs)
         predictor = make_predictor(accelerator, model, tokenizer, config)
@@ -185,9 +186,9 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
         improved = record_epoch(metrics, state, epoch, t.select_metric, run_dir, accelerator, say)
         if improved and accelerator.is_main_process:
             save_model(accelerator.unwrap_model(model), tokenizer, run_dir / BEST_MODEL)
-        state["epoch"] = epoch + 1
-        stop = bool(t.patience) and state["bad_epochs"] >= t.patience
-        if checkpoint_due(state, improved, t.checkpoint_every, stop or state["epoch"] == epochs):
+        state.epoch = epoch + 1
+        stop = bool(t.patience) and state.bad_epochs >= t.patience
+        if checkpoint_due(state, improved, t.checkpoint_every, stop or state.epoch == epochs):
             save_checkpoint(accelerator, model, tokenizer, state, run_dir)
         if stop:
             say(f"early stopping: no improvement of {t.select_metric} for {t.patience} epochs")
@@ -202,7 +203,7 @@ def training_epochs(t, steps_per_epoch: int) -> int:
     return math.ceil(t.max_steps / steps_per_epoch) if t.max_steps else t.epochs
 
 
-def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Config, state: dict,
+def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Config, state: TrainerState,
                     epoch: int, run_dir: Path, quiet: bool, epochs: int) -> None:
     t = config.train
     model.train()
@@ -222,10 +223,10 @@ def train_one_epoch(accelerator, model, optimizer, scheduler, loader, config: Co
         tokens = tokens + batch["attention_mask"].sum()  # stays on the device: no sync per step
         if not accelerator.sync_gradients:
             continue
-        state["step"] += 1
-        if state["step"] % t.log_every == 0:
+        state.step += 1
+        if state.step % t.log_every == 0:
             log_progress(bar, out, optimizer, float(tokens) / max(time.perf_counter() - started, 1e-9),
-                         state["step"], epoch, run_dir, accelerator)
+                         state.step, epoch, run_dir, accelerator)
     bar.close()
 
 
@@ -242,23 +243,23 @@ def log_progress(bar, out, optimizer, speed: float, step: int, epoch: int, run_d
         })
 
 
-def record_epoch(metrics: dict | None, state: dict, epoch: int, select_metric: str, run_dir: Path,
+def record_epoch(metrics: dict | None, state: TrainerState, epoch: int, select_metric: str, run_dir: Path,
                  accelerator: Accelerator, say) -> bool:
     """Update the best score and patience; True when this epoch's model is the new best."""
     value = select_value(metrics, select_metric) if metrics else float(epoch)  # no validation: keep the last
-    improved = state["best"] is None or value > state["best"]
+    improved = state.best is None or value > state.best
     if improved:
-        state.update(best=value, best_epoch=epoch + 1, bad_epochs=0)
+        state.best, state.best_epoch, state.bad_epochs = value, epoch + 1, 0
     else:
-        state["bad_epochs"] += 1
+        state.bad_epochs += 1
     if metrics:
         ner, rel = metrics["ner"]["span"]["micro"]["f1"], metrics["relations"]["end_to_end"]["micro"]["f1"]
         say(f"epoch {epoch + 1}: validation entity F1 {ner:.3f}, relation F1 {rel:.3f}, "
             f"{select_metric} {value:.4f}{' (best)' if improved else ''}")
     if accelerator.is_main_process:
-        record = {"event": "epoch", "epoch": epoch + 1, "best_epoch": state["best_epoch"]}
+        record = {"event": "epoch", "epoch": epoch + 1, "best_epoch": state.best_epoch}
         if metrics:
-            record.update({select_metric: value, "best": state["best"]})
+            record.update({select_metric: value, "best": state.best})
         else:
             record["selection"] = "no validation split: the last epoch is kept"
         log_line(run_dir / "train_log.jsonl", record)
