@@ -59,6 +59,11 @@ def test_dataset_card(schema):
     assert "split |" in card and "`001_b15eb7a366a881e5`" in card
     assert table_row(card, "`004_d620f0c0ea8628c3`")[-1] in ("train", "not annotated")
     assert table_row(card, "`001_b15eb7a366a881e5`")[-1] == "test"
+    # the period covers the corpus seeds too, read from their provenance file
+    articles = yaml.safe_load((ROOT / "seeds" / "SOURCES.yaml").read_text(encoding="utf-8"))["articles"]
+    dates = sorted(a["date"] for a in articles)
+    assert f"The other {len(articles)} come from" in card and f"dated {dates[0]} to {dates[-1]}" in card
+    assert "{{" not in card and "{%" not in card
 
 
 def make_run(tmp_path, encoder="tiny", metrics=True):

@@ -2,13 +2,15 @@
 
 `dataset_card(stats, schema, config)` is what `python -m train dataset` writes as the
 dataset folder's README.md; `model_card(run_dir)` is what `python -m train card RUN_DIR`
-writes as RUN_DIR/README.md.
+writes as RUN_DIR/README.md. Their prose is in `templates/` (Jinja2); these modules compute
+what fills it.
 """
 
 from __future__ import annotations
 
 from ..config import Config
 from ..data.schema import Schema
+from ..data.sources import read_sources
 from .card_text import (
     GUIDELINES,
     front_matter,
@@ -19,7 +21,7 @@ from .card_text import (
     split_membership,
     table,
 )
-from .model_card import model_card, write_model_card  # noqa: F401  (public API of this module)
+from .model_card import TEMPLATES, model_card, write_model_card  # noqa: F401  (public API of this module)
 from .seed_sources import SEED_SOURCES
 
 
@@ -38,26 +40,12 @@ def _count_rows(stats: dict[str, dict], schema: Schema) -> list[list[object]]:
     return rows
 
 
-def _limitations(stats: dict[str, dict]) -> list[str]:
-    documents = sum(s.get("documents", 0) for s in stats.values())
-    clitics = sum(s.get("clitic_words", 0) for s in stats.values())
-    return [
-        f"- **Size.** {documents} documents in all: enough to test the pipeline, far too few for stable "
-        "scores or for a model that generalises across outlets, periods or regions.",
-        "- **Outlet vocabulary.** Names for the same actor differ by outlet (see Sources); a split by "
-        "document is also a split by outlet.",
-        "- **Period and topic.** The seed articles date from 2017 (by the dates and events they mention) "
-        "and are mostly about eastern Syria (Deir ez-Zor, al-Hasakah, the Badia), the US-led coalition, the "
-        "SDF and the Islamic State; one (002) is about the opposition in Idlib and Hama.",
-        "- **Boilerplate is annotated.** Headlines, captions, \"related articles\" lists and footers are "
-        "part of the texts and are annotated like the body.",
-        "- **Relations only within a sentence**; a relation stated across sentences is not represented. "
-        "Annotations are contiguous, non-nested spans.",
-        f"- **Word-level tags.** {clitics} words carry a proclitic fused to a name (وقسد); their word-level "
-        "tag covers the proclitic, their character span does not.",
-        "- **Annotation judgement.** Actor-or-place decisions for states and capitals and relations "
-        "reported as claims follow the guideline but remain judgement calls.",
-    ]
+def _corpus_seeds() -> dict:
+    """How many seed articles come from the shared corpus, from how many outlets, over which dates."""
+    articles = read_sources().get("articles") or []
+    dates = sorted(str(a["date"]) for a in articles if a.get("date"))
+    return {"corpus_articles": len(articles), "corpus_outlets": len({a.get("source") for a in articles}),
+            "corpus_first": dates[0] if dates else "", "corpus_last": dates[-1] if dates else ""}
 
 
 def dataset_card(stats: dict[str, dict], schema: Schema, config: Config) -> str:
@@ -70,51 +58,15 @@ def dataset_card(stats: dict[str, dict], schema: Schema, config: Config) -> str:
         "tags": ["relation-extraction", "arabic", "news", "syria", "conflict"], "size_categories": ["n<1K"],
     }
     counts_header = ["", *stats, "total"]
-    lines = [
-        front_matter(metadata),
-        f"# Dataset: factions, locations and their relations (recipe `{config.name}`)",
-        "",
-        f"Arabic news articles about the Syrian conflict with {' and '.join(schema.entity_names)} mentions and "
-        f"the relations between them, one example per sentence, built from `{config.data.annotations}/` by "
-        "`python -m train dataset`.",
-        "",
-        "## Sources",
-        "",
-        *opposing_outlets(),
-        "",
-        *sources_table(membership),
-        "",
-        f"Documents not listed here are not among the {len(SEED_SOURCES)} seed articles; their sources are "
-        "not recorded in this repository.",
-        "",
-        "## Schema",
-        "",
-        f"Labels come from `{config.data.schema}`.",
-        "",
-        *schema_tables(schema),
-        "",
-        "## Annotation guideline",
-        "",
-        *guideline_summary(),
-        "",
-        "## Size and splits",
-        "",
-        *table(counts_header, _count_rows(stats, schema), right=len(counts_header) - 1),
-        "",
-        f"Splits are by document: validation {', '.join(splits.validation) or 'none'}; "
-        f"test {', '.join(splits.test) or 'none'}; train {', '.join(splits.train) or 'every other document'}.",
-        "",
-        "## Format",
-        "",
-        "A Hugging Face `DatasetDict` (`datasets.load_from_disk`). Each row is one sentence: `doc_id`, "
-        "`sentence_index`, `sentence_start`, `text`, `words` with `word_starts`/`word_ends`, IOB2 "
-        "`word_tags`, `entities` (character offsets relative to the sentence) and `relations` (indices "
-        "into the sentence's entities). `statistics.json` holds the counts above.",
-        "",
-        "## Known limitations",
-        "",
-        *_limitations(stats),
-        "",
-        f"See `{GUIDELINES}` in the repository for the annotation decisions behind each label.",
-    ]
-    return "\n".join(lines) + "\n"
+    card = TEMPLATES.get_template("dataset_card.md.j2").render(
+        front_matter=front_matter(metadata).rstrip("\n"), recipe=config.name,
+        entity_types=" and ".join(schema.entity_names), annotations=config.data.annotations,
+        outlets="\n".join(opposing_outlets()), sources="\n".join(sources_table(membership)),
+        seed_count=len(SEED_SOURCES), schema_path=config.data.schema, schema_tables="\n".join(schema_tables(schema)),
+        guideline="\n".join(guideline_summary()),
+        counts="\n".join(table(counts_header, _count_rows(stats, schema), right=len(counts_header) - 1)),
+        validation=", ".join(splits.validation) or "none", test=", ".join(splits.test) or "none",
+        train=", ".join(splits.train) or "every other document",
+        documents=sum(s.get("documents", 0) for s in stats.values()),
+        clitics=sum(s.get("clitic_words", 0) for s in stats.values()), guidelines=GUIDELINES, **_corpus_seeds())
+    return card.rstrip("\n") + "\n"
