@@ -30,10 +30,8 @@ class Entity:
     score: float | None = None
 
     def to_dict(self) -> dict:
-        out = {"id": self.id, "type": self.type, "start": self.start, "end": self.end, "text": self.text}
-        if self.score is not None:
-            out["score"] = round(float(self.score), 4)
-        return out
+        return _with_score({"id": self.id, "type": self.type, "start": self.start, "end": self.end, "text": self.text},
+                           self.score)
 
 
 @dataclass
@@ -45,10 +43,14 @@ class Relation:
     score: float | None = None
 
     def to_dict(self) -> dict:
-        out = {"id": self.id, "type": self.type, "head": self.head, "tail": self.tail}
-        if self.score is not None:
-            out["score"] = round(float(self.score), 4)
-        return out
+        return _with_score({"id": self.id, "type": self.type, "head": self.head, "tail": self.tail}, self.score)
+
+
+def _with_score(record: dict, score: float | None) -> dict:
+    """`record` with its `score` (4 decimals) when it has one: gold items have none."""
+    if score is not None:
+        record["score"] = round(float(score), 4)
+    return record
 
 
 @dataclass
