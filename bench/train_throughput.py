@@ -69,7 +69,8 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def run_fit(size: str, steps: int, batch: int, device: str, precision: str, warmup: int, profile: bool) -> dict:
+def run_fit(size: str, steps: int, batch: int, device: str, precision: str, warmup: int, profile: bool,
+            pad_multiple: int) -> dict:
     import torch
     from accelerate import Accelerator
     from torch.utils.data import DataLoader
@@ -82,11 +83,12 @@ def run_fit(size: str, steps: int, batch: int, device: str, precision: str, warm
     config, schema, model, tokenizer, windows = training_windows_for_bench(size, repeat=50)
     config.train.batch_size, config.train.log_every = batch, 10**9
     accelerator = Accelerator(cpu=device == "cpu", mixed_precision=precision)
-    collate = partial(collate_windows, pad_id=tokenizer.pad_token_id, relation_types=len(schema.relation_names))
+    collate = partial(collate_windows, pad_id=tokenizer.pad_token_id, relation_types=len(schema.relation_names),
+                      pad_to_multiple_of=pad_multiple)
 
     def loader_of(part):
         sampler = LengthGroupedBatches([len(w.input_ids) for w in part], batch, seed=0)
-        padded = sum(max(len(part[i].input_ids) for i in b) * len(b) for b in sampler)
+        padded = sum(-(-max(len(part[i].input_ids) for i in b) // pad_multiple) * pad_multiple * len(b) for b in sampler)
         return DataLoader(part, batch_sampler=sampler, collate_fn=collate, pin_memory=device != "cpu"), padded
 
     warm_loader, _ = loader_of(windows[:warmup * batch])
@@ -125,7 +127,7 @@ def profiled(on: bool, device: str):
     print(prof.key_averages().table(sort_by=key, row_limit=15, max_name_column_width=48))
 
 
-def run_trainer(size: str, steps: int, batch: int, device: str, precision: str, warmup: int,
+def run_trainer(size: str, steps: int, batch: int, device: str, precision: str, warmup: int, pad_multiple: int,
                 sampling: str = "random") -> dict:
     from transformers import (
         AutoModelForTokenClassification,
@@ -165,7 +167,8 @@ def run_trainer(size: str, steps: int, batch: int, device: str, precision: str, 
                 counted.update(on=True, start=time.perf_counter())
 
     trainer = Trainer(model=model, args=args, train_dataset=data, callbacks=[Clock()],
-                      data_collator=DataCollatorForTokenClassification(tokenizer), processing_class=tokenizer)
+                      data_collator=DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=pad_multiple),
+                      processing_class=tokenizer)
     trainer.train()
     synchronize(device)
     seconds = time.perf_counter() - counted["start"]
@@ -174,15 +177,16 @@ def run_trainer(size: str, steps: int, batch: int, device: str, precision: str, 
 
 
 def child(which: str, size: str, steps: int, batch: int, device: str, precision: str, warmup: int,
-          profile: bool) -> None:
+          profile: bool, pad_multiple: int) -> None:
     import torch
 
     torch.manual_seed(0)
     if which.startswith("fit"):
-        result = run_fit(size, steps, batch, device, "no" if which == "fit-fp32" else precision, warmup, profile)
+        result = run_fit(size, steps, batch, device, "no" if which == "fit-fp32" else precision, warmup, profile,
+                         pad_multiple)
     else:
         sampling = "group_by_length" if which == "trainer-grouped" else "random"
-        result = run_trainer(size, steps, batch, device, precision, warmup, sampling)
+        result = run_trainer(size, steps, batch, device, precision, warmup, pad_multiple, sampling)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if device != "cpu":
         result["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
@@ -192,7 +196,8 @@ def child(which: str, size: str, steps: int, batch: int, device: str, precision:
 def measure(which: str, args, size: str, steps: int, profile: bool = False) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", which, "--size", size, "--steps", str(steps),
                           "--batch-size", str(args.batch_size), "--device", args.device,
-                          "--precision", args.precision, "--warmup", str(args.warmup)]
+                          "--precision", args.precision, "--warmup", str(args.warmup),
+                          "--pad-multiple", str(args.pad_multiple)]
                          + (["--profile"] if profile else []), capture_output=True, text=True)
     line = next((row for row in out.stdout.splitlines() if row.startswith("RESULT ")), None)
     if line is None:
@@ -214,15 +219,20 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", choices=["no", "bf16"], default="no", help="both sides (no: fp32)")
     parser.add_argument("--profile", action="store_true", help="print fit's top operators (one more run)")
+    parser.add_argument("--pad-multiple", type=int, default=1,
+                        help="round every batch's width up to this many subwords, on both sides (fewer shapes)")
+    parser.add_argument("--runners", nargs="+", choices=RUNNERS + ("fit-fp32",), default=None,
+                        help="only these (default: all; fit-fp32 only with --precision bf16)")
     parser.add_argument("--child", choices=RUNNERS + ("fit-fp32",), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.size, args.steps, args.batch_size, args.device, args.precision, args.warmup,
-              args.profile)
+              args.profile, args.pad_multiple)
         return
     sizes = ["tiny", "base"] if args.size == "both" else [args.size]
-    runners = RUNNERS + (("fit-fp32",) if args.precision != "no" else ())
-    print(f"{args.device}, precision {args.precision} (fit-fp32: fp32), batch {args.batch_size}")
+    runners = args.runners or RUNNERS + (("fit-fp32",) if args.precision != "no" else ())
+    print(f"{args.device}, precision {args.precision} (fit-fp32: fp32), batch {args.batch_size}, "
+          f"widths rounded up to {args.pad_multiple}")
     print(f"{'size':<6}{'runner':<17}{'tokens/s':>11}{'padding':>9}{'peak MB':>9}{'steps':>7}")
     report = {}
     for size in sizes:
@@ -232,11 +242,13 @@ def main() -> None:
             peak = r.get("peak_gpu_mb", r["peak_rss_mb"])
             print(f"{size:<6}{which:<17}{r['tokens_per_second']:>11.0f}{r['padding_share']:>9.1%}{peak:>9.0f}{r['steps']:>7}")
         speed = {which: r["tokens_per_second"] for which, r in rows.items()}
-        ratio, grouped = speed["fit"] / speed["trainer"], speed["fit"] / speed["trainer-grouped"]
-        print(f"{size:<6}fit / Trainer real tokens per second: {ratio:.2f}x (against Trainer with "
-              f"group_by_length sampling: {grouped:.2f}x)")
-        report[size] = {**rows, "ratio": ratio, "ratio_grouped": grouped}
-        if "fit-fp32" in rows:
+        report[size] = dict(rows)
+        if {"fit", "trainer", "trainer-grouped"} <= set(speed):
+            ratio, grouped = speed["fit"] / speed["trainer"], speed["fit"] / speed["trainer-grouped"]
+            print(f"{size:<6}fit / Trainer real tokens per second: {ratio:.2f}x (against Trainer with "
+                  f"group_by_length sampling: {grouped:.2f}x)")
+            report[size].update(ratio=ratio, ratio_grouped=grouped)
+        if {"fit", "fit-fp32"} <= set(speed):
             report[size]["mixed_over_fp32"] = speed["fit"] / speed["fit-fp32"]
             print(f"{size:<6}fit {args.precision} / fit fp32: {report[size]['mixed_over_fp32']:.2f}x")
         if args.profile:

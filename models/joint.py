@@ -137,6 +137,20 @@ class Mentions:
     type: torch.Tensor
 
 
+def pad_rows(rows: list[list[int]], pad_value: int, multiple: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    """(values, mask): long[rows, width], each row followed by `pad_value`, and 1 where a row
+    has a value. `width` is the longest row rounded up to `multiple` (on a GPU a few widths
+    mean a few kernel choices instead of one per batch length). The one padding rule of
+    training batches and prediction batches."""
+    width = -(-max(len(r) for r in rows) // multiple) * multiple
+    values = torch.full((len(rows), width), pad_value, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        values[i, :len(row)] = torch.tensor(row, dtype=torch.long)
+        mask[i, :len(row)] = 1
+    return values, mask
+
+
 class JointModel(PreTrainedModel):
     config_class = JointConfig
     base_model_prefix = "encoder"

@@ -156,3 +156,14 @@ def test_between_states_is_the_max_over_the_positions_between_mentions(levels, m
         torch.testing.assert_close(pooled[row], expected)
     pooled.sum().backward()
     assert hidden.grad.abs().sum() > 0
+
+
+def test_pad_rows_rounds_the_width_up_and_marks_only_real_positions():
+    from models.joint import pad_rows
+
+    values, mask = pad_rows([[5, 6, 7], [8]], pad_value=-1, multiple=4)
+    assert values.tolist() == [[5, 6, 7, -1], [8, -1, -1, -1]]
+    assert mask.tolist() == [[1, 1, 1, 0], [1, 0, 0, 0]]
+    assert pad_rows([[1] * 9], 0, multiple=8)[0].shape == (1, 16)
+    assert pad_rows([[1] * 9], 0)[0].shape == (1, 9)
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from models.joint import pad_rows
 from models.labels import IGNORE_INDEX
 
 from ..align import Window
@@ -39,21 +40,16 @@ class LengthGroupedBatches:
         return -(-len(self.lengths) // self.batch_size)
 
 
-def collate_windows(windows: list[Window], pad_id: int, relation_types: int) -> dict[str, torch.Tensor]:
-    """Pad a list of labelled windows into model inputs; mentions and pairs are flattened.
+def collate_windows(windows: list[Window], pad_id: int, relation_types: int,
+                    pad_to_multiple_of: int = 1) -> dict[str, torch.Tensor]:
+    """Pad a list of labelled windows into model inputs (`pad_rows`); mentions and pairs are flattened.
 
     `pair_labels` is float[pairs, relation_types]: 1.0 for each gold relation type of a pair.
     """
-    width = max(len(w.input_ids) for w in windows)
-    ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(windows), width), dtype=torch.long)
-    labels = torch.full((len(windows), width), IGNORE_INDEX, dtype=torch.long)
+    ids, mask = pad_rows([w.input_ids for w in windows], pad_id, pad_to_multiple_of)
+    labels, _ = pad_rows([w.labels for w in windows], IGNORE_INDEX, pad_to_multiple_of)
     m_window, m_start, m_end, m_type, heads, tails, pair_labels = [], [], [], [], [], [], []
     for row, window in enumerate(windows):
-        n = len(window.input_ids)
-        ids[row, :n] = torch.tensor(window.input_ids)
-        mask[row, :n] = 1
-        labels[row, :n] = torch.tensor(window.labels)
         offset = len(m_window)
         for start, end, etype in window.mentions:
             m_window.append(row)

@@ -20,7 +20,7 @@ import torch
 from transformers import AutoTokenizer
 from transformers.utils import logging as hf_logging
 
-from models.joint import JointModel, Mentions
+from models.joint import JointModel, Mentions, pad_rows
 
 from ..align import SentenceTokens, Window, candidate_pairs, entities_in_sentence, make_windows, tokenize_documents
 from ..data.documents import Document, Entity
@@ -42,18 +42,6 @@ from .quantize import quantize_for_cpu
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def pad_batch(rows: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """(ids, mask): long[rows, longest row], `pad_id` and 0 after each row's end."""
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, :len(row)] = torch.tensor(row)
-        mask[i, :len(row)] = 1
-    return ids.to(device), mask.to(device)
-
-
-
 @dataclass
 class _SentenceState:
     windows: list[int]
@@ -72,6 +60,8 @@ class Predictor:
         self.precision = precision
         self.relations = relations
         """False: entities only (the relation head is not run; documents hold no relations)."""
+        self.pad_to_multiple_of = 1
+        """Batch widths are rounded up to this many subwords (`pad_rows`)."""
         self.docs_per_chunk = docs_per_chunk
         self.min_score: dict[str, float] | None = None
         """Per-type score thresholds (`evaluate.min_score`); predictions below them are dropped."""
@@ -165,7 +155,9 @@ class Predictor:
         order = sorted(range(len(windows)), key=lambda i: -len(windows[i].input_ids))
         for lo in range(0, len(order), self.batch_size):
             batch = order[lo:lo + self.batch_size]
-            ids, mask = pad_batch([windows[i].input_ids for i in batch], self.tokenizer.pad_token_id, self.device)
+            ids, mask = pad_rows([windows[i].input_ids for i in batch], self.tokenizer.pad_token_id,
+                                 self.pad_to_multiple_of)
+            ids, mask = ids.to(self.device), mask.to(self.device)
             with self._autocast():
                 states_batch = self.model.encode(ids, mask)
                 token_probs = self.model.token_logits(states_batch).float().softmax(-1).cpu()
