@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ..data.documents import Document
+from ..data.schema import canonical_args
 from ..data.text import sentence_of, sentence_spans
 from ..link.labels import ALIAS_RELATIONS, PLACE_TYPE, SYMMETRIC
 from ..link.linker import UNLINKED, Link
@@ -98,8 +99,7 @@ class EdgeTable:
             head, tail = linked.get(relation.head), linked.get(relation.tail)
             if relation.type in SKIPPED or head is None or tail is None or head == tail:
                 continue
-            if relation.type in SYMMETRIC and tail < head:
-                head, tail = tail, head
+            head, tail = canonical_args(relation.type, head, tail, SYMMETRIC)
             spans = spans if spans is not None else sentence_spans(info.text)
             first = min(entities[relation.head].start, entities[relation.tail].start)
             last = max(entities[relation.head].end, entities[relation.tail].end)

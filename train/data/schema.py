@@ -69,6 +69,10 @@ class Schema:
     def symmetric_relations(self) -> frozenset[str]:
         return frozenset(r.name for r in self.relation_types if r.symmetric)
 
+    def canonical_args(self, relation: str, head, tail) -> tuple:
+        """(head, tail) as stored and compared: sorted for a symmetric type (`canonical_args`)."""
+        return canonical_args(relation, head, tail, self.symmetric_relations)
+
     def relation(self, name: str) -> RelationType:
         for rel in self.relation_types:
             if rel.name == name:
@@ -120,6 +124,12 @@ class Schema:
             ],
             "no_relation": self.no_relation,
         }
+
+
+def canonical_args(relation: str, head, tail, symmetric: frozenset[str]) -> tuple:
+    """(head, tail), or the two sorted when `relation` is one of the `symmetric` types: the one
+    rule by which a symmetric relation has one key whichever way it was written."""
+    return tuple(sorted((head, tail))) if relation in symmetric else (head, tail)
 
 
 def _named_items(raw: object) -> list[tuple[object, object]] | None:

@@ -37,8 +37,7 @@ def relation_key(rel: Relation, spans: dict[str, tuple], schema: Schema, spans_o
     head, tail = spans[rel.head], spans[rel.tail]
     if spans_only:
         head, tail = head[:2], tail[:2]
-    args = tuple(sorted((head, tail))) if rel.type in schema.symmetric_relations else (head, tail)
-    return (rel.type, args)
+    return (rel.type, schema.canonical_args(rel.type, head, tail))
 
 
 def relation_keys(doc: Document, schema: Schema, spans_only: bool = False) -> set[RelationKey]:

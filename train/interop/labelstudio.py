@@ -31,7 +31,7 @@ from html import escape
 from pathlib import Path
 
 from ..data.documents import Document, Entity, Relation, document_from_dict, read_json_file
-from ..data.schema import Schema
+from ..data.schema import Schema, canonical_args
 from ..files import safe_filename
 from .importing import Imported, RawEntity, RawRelation, settle_document
 
@@ -345,7 +345,7 @@ def keep_existing_ids(entities: list[RawEntity], relations: list[RawRelation], o
     def key(kind: str, head: object, tail: object) -> tuple | None:
         if head is None or tail is None:
             return None
-        return (kind, *sorted((head, tail))) if kind in symmetric else (kind, head, tail)
+        return (kind, *canonical_args(kind, head, tail, symmetric))
 
     claimed: set[str] = set()
 
