@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 import torch
 from transformers import AutoTokenizer
@@ -40,6 +40,23 @@ from .provenance import model_folder, provenance
 from .quantize import quantize_for_cpu
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class RelationJob(NamedTuple):
+    """The candidate pairs of one finished sentence that one window scores."""
+
+    doc: int
+    """Index of the document in the chunk."""
+    base: int
+    """How many entities the document had before this sentence's (entity indices are offset by it)."""
+    window: int
+    """The window number whose hidden states score the pairs."""
+    pairs: list[tuple[int, int]]
+    """(head, tail) indices into the sentence's entities."""
+    ranges: list[tuple[int, int]]
+    """Each sentence entity's first and last subword, in sentence positions."""
+    types: list[str]
+    """Each sentence entity's type."""
 
 
 @dataclass
@@ -182,7 +199,7 @@ class Predictor:
 
     def _decode_sentence(self, s: int, sentences: list[SentenceTokens], windows: list[Window], numbers: list[int],
                          probs: dict, texts: list[str], entities: list[list[Entity]],
-                         given: list[list[Entity]] | None) -> list[tuple]:
+                         given: list[list[Entity]] | None) -> list[RelationJob]:
         """Decode a finished sentence's entities (or take the given ones); return its relation
         jobs (window, pairs)."""
         sentence = sentences[s]
@@ -204,16 +221,16 @@ class Predictor:
             by_window = {numbers[0]: pairs} if pairs else {}
         else:
             by_window = pairs_by_window(ranges, types, [(n, windows[n]) for n in numbers], self.schema)
-        return [(sentence.doc, base, window, pairs, ranges, types) for window, pairs in by_window.items()]
+        return [RelationJob(sentence.doc, base, window, pairs, ranges, types) for window, pairs in by_window.items()]
 
-    def _score_relations(self, jobs: list[tuple], hidden: dict, windows: list[Window],
+    def _score_relations(self, jobs: list[RelationJob], hidden: dict, windows: list[Window],
                          entities: list[list[Entity]], relations: list[list]) -> None:
         """One relation-head call for all pairs of the sentences just finished."""
         if not jobs:
             return
-        width = max(hidden[w].shape[0] for _, _, w, _, _, _ in jobs)
+        width = max(hidden[job.window].shape[0] for job in jobs)
         states = torch.stack([torch.nn.functional.pad(hidden[w], (0, 0, 0, width - hidden[w].shape[0]))
-                              for _, _, w, _, _, _ in jobs])
+                              for w in (job.window for job in jobs)])
         m_window, m_start, m_end, m_type, heads, tails, owners = [], [], [], [], [], [], []
         for row, (doc, base, w, pairs, ranges, types) in enumerate(jobs):
             first = windows[w].first
