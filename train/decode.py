@@ -8,6 +8,8 @@ argument types enforced and symmetric relations stored once, head = earlier ment
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 
 from models.labels import NO_RELATION
@@ -43,8 +45,13 @@ def merge_windows(length: int, parts: list[tuple[int, torch.Tensor]]) -> torch.T
 
 def punctuation_only(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     """Per subword (raw char span): True when it holds punctuation or symbols and nothing else."""
-    return [b > a and all(is_space(c) or is_split_char(c) for c in text[a:b]) and not text[a:b].isspace()
-            for a, b in spans]
+    return [b > a and all(map(_space_or_punctuation, text[a:b])) and not text[a:b].isspace() for a, b in spans]
+
+
+@lru_cache(maxsize=4096)
+def _space_or_punctuation(char: str) -> bool:
+    # cached: a news text uses a few hundred distinct characters, each looked up many times
+    return is_space(char) or is_split_char(char)
 
 
 def whole_word_tags(tags: list[str], words: list[int]) -> list[str]:
