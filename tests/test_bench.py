@@ -71,3 +71,12 @@ def test_random_model_tags_about_the_intended_share_of_subwords():
         tags = model.token_logits(model.encode(batch["input_ids"], batch["attention_mask"])).argmax(-1)
     tagged = (tags[batch["attention_mask"].bool()] != model.config.label2id["O"]).float().mean().item()
     assert ENTITY_SHARE / 3 < tagged < ENTITY_SHARE * 3
+
+
+def test_overhead_bench_times_predict_without_the_encoder(schema, tmp_path):
+    run = saved_tiny_model(schema, tmp_path / "run")
+    result = subprocess.run([sys.executable, "bench/overhead.py", str(run), "--docs", "3", "--top", "3"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1])["seconds_per_document"] > 0
+    assert "decode_bio" in result.stdout or "function calls" in result.stdout
