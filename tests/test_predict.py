@@ -185,3 +185,14 @@ def test_compiled_encoder_finds_what_the_eager_one_finds(run_dir):
     for want, have in zip(expected, got):
         assert [(e.start, e.end, e.type) for e in have.entities] == [(e.start, e.end, e.type) for e in want.entities]
         assert [e.score for e in have.entities] == pytest.approx([e.score for e in want.entities], abs=1e-4)
+
+
+def test_entities_only_finds_the_same_entities_and_no_relations(run_dir, tmp_path):
+    lines, expected = inputs_and_full_output(run_dir, tmp_path, list(HARD_TEXTS.values()))
+    out = tmp_path / "entities.jsonl"
+    assert run_cli(run_dir, lines, "-o", out, "--entities-only").returncode == 0
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    full = [json.loads(line) for line in expected]
+    assert [r["entities"] for r in got] == [r["entities"] for r in full]
+    assert all(r["relations"] == [] and r["provenance"]["entities_only"] is True for r in got)
+    assert any(r["relations"] for r in full)  # the full run did find relations to leave out

@@ -77,8 +77,6 @@ def run_predict(args: argparse.Namespace) -> int:
         predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
                                        batch_size=args.batch_size, precision=args.precision, quantize=args.quantize,
                                        relations=not args.entities_only, compile=args.compile)
-        if args.entities_only:
-            predictor.provenance["entities_only"] = True
         predictor.docs_per_chunk = args.chunk
         predictor.min_score = parse_min_score(args.min_score, predictor.schema) if args.min_score else None
         if world > 1:

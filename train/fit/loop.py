@@ -151,7 +151,8 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
 
     state = read_trainer_state(run_dir) if resume else None
     model, tokenizer = load_for_resume(run_dir, config) if state else build_model(config, schema, train_docs)
-    windows, _, alignment = training_windows(train_docs, tokenizer, schema, config.model.window_length, config.model.window_stride,
+    m = config.model
+    windows, _, alignment = training_windows(train_docs, tokenizer, schema, m.window_length, m.window_stride,
                                              accelerator.unwrap_model(model).config.normalization)
     say(f"alignment: {alignment.summary()}")
     if not windows:

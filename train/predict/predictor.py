@@ -77,8 +77,6 @@ class Predictor:
         self.precision = precision
         self.relations = relations
         """False: entities only (the relation head is not run; documents hold no relations)."""
-        self.pad_to_multiple_of = 1
-        """Batch widths are rounded up to this many subwords (`pad_rows`)."""
         self.docs_per_chunk = docs_per_chunk
         self.min_score: dict[str, float] | None = None
         """Per-type score thresholds (`evaluate.min_score`); predictions below them are dropped."""
@@ -114,6 +112,8 @@ class Predictor:
             predictor.provenance["quantization"] = quantize
         if compile:
             predictor.provenance["compiled"] = True
+        if not relations:
+            predictor.provenance["entities_only"] = True
         return predictor
 
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[Document]:
@@ -172,8 +172,7 @@ class Predictor:
         order = sorted(range(len(windows)), key=lambda i: -len(windows[i].input_ids))
         for lo in range(0, len(order), self.batch_size):
             batch = order[lo:lo + self.batch_size]
-            ids, mask = pad_rows([windows[i].input_ids for i in batch], self.tokenizer.pad_token_id,
-                                 self.pad_to_multiple_of)
+            ids, mask = pad_rows([windows[i].input_ids for i in batch], self.tokenizer.pad_token_id)
             ids, mask = ids.to(self.device), mask.to(self.device)
             with self._autocast():
                 states_batch = self.model.encode(ids, mask)
@@ -181,7 +180,8 @@ class Predictor:
             done = []
             for row, number in enumerate(batch):
                 size = windows[number].size
-                hidden[number] = states_batch[row, :size + 2]
+                if self.relations:  # only the relation head reads the hidden states again
+                    hidden[number] = states_batch[row, :size + 2]
                 probs[number] = token_probs[row, 1:size + 1]
                 state = states[windows[number].sentence]
                 state.remaining -= 1
