@@ -160,11 +160,17 @@ def run_trainer(size: str, steps: int, batch: int, device: str, precision: str, 
 
     model.register_forward_pre_hook(count, with_kwargs=True)
 
-    class Clock(TrainerCallback):
-        def on_step_end(self, args, state, control, **kwargs):
+    class Clock(TrainerCallback):  # starts after the warm-up steps (at once without any)
+        def start(self, state):
             if state.global_step == warmup:
                 synchronize(device)
                 counted.update(on=True, start=time.perf_counter())
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.start(state)
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.start(state)
 
     trainer = Trainer(model=model, args=args, train_dataset=data, callbacks=[Clock()],
                       data_collator=DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=pad_multiple),

@@ -30,8 +30,12 @@ def partial_path(out: Path) -> Path:
     return out.with_name(out.name + ".partial")
 
 
+SHARD = ".shard"
+"""`<out>.shard<rank>`: one process's records while several predict into `<out>`."""
+
+
 def shard_path(out: Path, rank: int) -> Path:
-    return out.with_name(f"{out.name}.shard{rank}")
+    return out.with_name(f"{out.name}{SHARD}{rank}")
 
 
 def read_complete_records(path: Path) -> list[dict]:
@@ -54,7 +58,8 @@ def read_complete_records(path: Path) -> list[dict]:
 
 def stale_shards(out: Path) -> list[Path]:
     """Shard files of an earlier run into `out` (any number of processes)."""
-    return sorted(p for p in out.parent.glob(f"{out.name}.shard*") if p.name[len(out.name) + 6:].isdigit())
+    prefix = out.name + SHARD
+    return sorted(p for p in out.parent.glob(f"{prefix}*") if p.name[len(prefix):].isdigit())
 
 
 def records_to_keep(out: Path) -> list[dict]:
