@@ -24,6 +24,8 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
+from train.data.tagging import bio_label_names
+
 from .labels import IGNORE_INDEX
 
 
@@ -85,7 +87,8 @@ class JointConfig(PretrainedConfig):
 
 
 def bio_labels(schema: dict) -> list[str]:
-    return ["O"] + [f"{p}-{t['name']}" for t in schema["entity_types"] for p in ("B", "I")]
+    """The token head's labels for a schema (as `Schema.to_dict` gives it)."""
+    return bio_label_names([t["name"] for t in schema["entity_types"]])
 
 
 def allowed_relation_mask(config: JointConfig) -> torch.Tensor:

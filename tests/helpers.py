@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -29,9 +30,19 @@ FIVE_SEEDS = ['--data.splits.train=["000_b3e4056057f56dd2", "002_b18ec50c929003f
 
 
 def tiny_config(*overrides: str):
+    """The tiny recipe, smaller still; a run given `--train.output_dir=RUN` keeps its dataset
+    in `RUN/dataset` (`own_dataset`)."""
     base = ["--model.tiny.vocab_size=300", "--model.tiny.hidden_size=32", "--model.tiny.intermediate_size=64",
             "--model.tiny.num_layers=1", *FIVE_SEEDS]
-    return load_config(ROOT / "configs" / "tiny.yaml", base + list(overrides))
+    return load_config(ROOT / "configs" / "tiny.yaml", base + own_dataset(list(overrides)))
+
+
+def own_dataset(args: list[str]) -> list[str]:
+    """`args` plus `--data.dataset_dir=RUN/dataset` when they name a run directory: a test's
+    `fit` builds its dataset there, never in the checkout's `data/dataset`."""
+    runs = [a.split("=", 1)[1] for a in args if a.startswith("--train.output_dir=") and a.split("=", 1)[1]]
+    named = any(a.startswith("--data.dataset_dir=") for a in args)
+    return args + ([f"--data.dataset_dir={Path(runs[-1]) / 'dataset'}"] if runs and not named else [])
 
 
 def tiny_model(schema, docs, *overrides: str):

@@ -2,11 +2,13 @@
 
 import pytest
 from conftest import ROOT
+from helpers import tiny_config
 
 from train.config import load_config
 from train.data.dataset import DatasetBuildError, assign_splits, build_dataset
 from train.data.documents import Document, Entity
 from train.data.tagging import tags_to_spans, word_tags
+from train.fit.build import build_model
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +82,53 @@ def test_entity_crossing_sentences_is_an_error(schema):
 def test_unknown_document_in_splits_is_an_error():
     with pytest.raises(DatasetBuildError, match="nope"):
         assign_splits(["a", "b"], [], ["nope"], [])
+
+
+def test_fit_trains_on_the_same_windows_the_articles_give(tmp_path, schema):
+    """Reading the training split back from the saved DatasetDict (one document per sentence)
+    gives the windows, labels, mentions and pairs that the whole articles give, in order."""
+    from train.align import training_windows
+    from train.fit.data import training_data
+    from train.fit.loop import windows_from_dataset
+
+    config = tiny_config(f"--data.dataset_dir={tmp_path / 'dataset'}")
+    data = training_data(config)
+    assert data.status.startswith("built") and training_data(config).status.endswith("(up to date)")
+    model, tokenizer = build_model(config, schema, data.documents["train"])
+    from_dataset, report = windows_from_dataset(data, tokenizer, config, "arabert_v02")
+    from_articles, _, _ = training_windows(data.documents["train"], tokenizer, schema, config.model.window_length,
+                                           config.model.window_stride, "arabert_v02")
+    shape = lambda windows: [(w.input_ids, w.labels, w.mentions, w.pairs) for w in windows]  # noqa: E731
+    assert shape(from_dataset) == shape(from_articles) and len(from_dataset) > 10
+    assert report.entities == sum(len(d.entities) for d in data.documents["train"])
+
+
+def test_fit_rebuilds_a_stale_dataset_and_never_replaces_a_foreign_folder(tmp_path):
+    from train.files import OutputError
+    from train.fit.data import BUILD_FILE, training_data
+
+    folder = tmp_path / "dataset"
+    first = training_data(tiny_config(f"--data.dataset_dir={folder}"))
+    other = tiny_config(f"--data.dataset_dir={folder}", "--data.splits.test=[\"005_ant-alarabia-internationalnews-29-20180217\"]")
+    rebuilt = training_data(other)
+    assert rebuilt.status.startswith("rebuilt") and rebuilt.dataset["test"]["doc_id"][0] == "005_ant-alarabia-internationalnews-29-20180217"
+    assert first.dataset["test"]["doc_id"][0] != "005_ant-alarabia-internationalnews-29-20180217"
+    assert [p.name for p in tmp_path.iterdir()] == ["dataset"]  # no temporary folder or lock left behind
+
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(OutputError, match=f"mine: exists and is not a dataset written by .*no {BUILD_FILE}"):
+        training_data(tiny_config(f"--data.dataset_dir={foreign}"))
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+
+
+def test_the_dataset_command_writes_what_fit_reads(tmp_path, capsys):
+    from train.cli import main
+    from train.fit.data import training_data
+
+    folder = tmp_path / "dataset"
+    assert main(["dataset", str(ROOT / "configs" / "tiny.yaml"), f"--data.dataset_dir={folder}"]) == 0
+    assert {"dataset_dict.json", "statistics.json", "README.md", "build.json"} <= {p.name for p in folder.iterdir()}
+    status = training_data(load_config(ROOT / "configs" / "tiny.yaml", [f"--data.dataset_dir={folder}"])).status
+    assert status == f"read {folder} (up to date)"

@@ -109,6 +109,7 @@ def config_path(tmp_path):
     raw["data"]["annotations"] = str(ANNOTATIONS)
     raw["data"]["splits"] = {"train": ["eval_a", "eval_b"], "validation": [], "test": ["eval_c"]}
     raw["train"]["output_dir"] = str(tmp_path / "run")
+    raw["data"]["dataset_dir"] = str(tmp_path / "dataset")
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path

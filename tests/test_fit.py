@@ -133,7 +133,8 @@ def test_two_cpu_processes_train(tmp_path):
     accelerate = accelerate_launcher()
     out = tmp_path / "ddp"
     overrides = ["--model.tiny.vocab_size=300", "--model.tiny.hidden_size=32", "--model.tiny.intermediate_size=64",
-                 "--model.tiny.num_layers=1", *FAST, *FIVE_SEEDS, "--train.epochs=2", f"--train.output_dir={out}"]
+                 "--model.tiny.num_layers=1", *FAST, *FIVE_SEEDS, "--train.epochs=2", f"--train.output_dir={out}",
+                 f"--data.dataset_dir={tmp_path / 'dataset'}"]  # built by the main process, read by the other
     result = subprocess.run([accelerate, "launch", "--num_processes", "2", "--cpu", "-m", "train", "fit",
                              "configs/tiny.yaml", "--quiet", *overrides], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]

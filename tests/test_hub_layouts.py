@@ -21,7 +21,7 @@ TEST_ARTICLE = ROOT / "seeds" / "001_b15eb7a366a881e5.txt"
 def run_the_flow(recipe: str, encoder, run, tmp_path) -> dict:
     """fit, then predict one article from the CLI, then evaluate the test split; the metrics."""
     assert main(["fit", str(ROOT / "configs" / recipe), f"--model.encoder={encoder}", *QUICK,
-                 f"--train.output_dir={run}", "--quiet"]) == 0
+                 f"--train.output_dir={run}", f"--data.dataset_dir={tmp_path / 'dataset'}", "--quiet"]) == 0
     out = tmp_path / "predicted.jsonl"
     assert main(["predict", str(run), str(TEST_ARTICLE), "-o", str(out)]) == 0
     (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -72,7 +72,7 @@ def test_the_cli_refuses_an_unsafe_checkpoint_in_one_line(tmp_path, capsys):
     torch.save({"weights": torch.zeros(1), "payload": ValueError("not a tensor")}, encoder_dir / "pytorch_model.bin")
     capsys.readouterr()  # what building the directory printed
     code = main(["fit", str(ROOT / "configs" / "arabert.yaml"), f"--model.encoder={encoder_dir}", *QUICK,
-                 f"--train.output_dir={tmp_path / 'run'}", "--quiet"])
+                 f"--train.output_dir={tmp_path / 'run'}", f"--data.dataset_dir={tmp_path / 'dataset'}", "--quiet"])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: refused to load a checkpoint") and err.count("\n") == 1
     assert "weights_only=False" not in err

@@ -143,7 +143,7 @@ def test_all_text_is_escaped(tmp_path):
     assert show(tmp_path, str(tmp_path / "p.jsonl")) == 0
     html = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html and "<img" not in html and "<b>" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;" in html
     assert html.count("<script>") == 1  # only the page's own
 
 

@@ -35,7 +35,7 @@ def test_every_recipe_trains_one_step(recipe, tmp_path):
     run = tmp_path / "run"
     result = subprocess.run([sys.executable, "-m", "train", "fit", str(recipe), *encoder_override(recipe, tmp_path),
                              "--train.max_steps=1", "--train.log_every=1", *FIVE_SEEDS, f"--train.output_dir={run}",
-                             "--quiet"], cwd=ROOT, capture_output=True, text=True)
+                             f"--data.dataset_dir={tmp_path / 'dataset'}", "--quiet"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     log = [json.loads(line) for line in (run / "train_log.jsonl").read_text(encoding="utf-8").splitlines()]
     steps = [row for row in log if row["event"] == "step"]

@@ -16,6 +16,7 @@ from models.labels import IGNORE_INDEX
 from .data.documents import Document, Entity
 from .data.normalize import normalize
 from .data.schema import Schema
+from .data.tagging import spans_to_tags
 from .data.text import sentence_spans
 
 
@@ -77,18 +78,18 @@ class AlignmentReport:
 def tokenize_documents(texts: list[str], tokenizer, normalization: str) -> list[SentenceTokens]:
     """Split every text into sentences and tokenize them in one batch call.
 
-    Each document is normalized once (`normalization`: the encoder's scheme); a sentence is
-    the slice of the normalized text that its raw span maps to (the offset map is
-    monotonic, so a binary search finds it). A metaspace piece (▁قوات) stands for the space
-    before its word; its span starts after that space, so spans meet word boundaries.
+    Each sentence is normalized on its own (`normalization`: the encoder's scheme), so its
+    offset map never reaches into a neighbouring sentence, and a sentence normalizes the
+    same in a whole article (inference) as in a dataset example (training). A metaspace piece
+    (▁قوات) stands for the space before its word; its span starts after that space, so spans
+    meet word boundaries.
     """
     units, pieces = [], []
     for doc, text in enumerate(texts):
-        norm = normalize(text, normalization)
         for index, (start, end) in enumerate(sentence_spans(text)):
-            lo, hi = bisect_left(norm.raw_starts, start), bisect_left(norm.raw_starts, end)
-            units.append((doc, index, norm, lo))
-            pieces.append(norm.text[lo:hi])
+            norm = normalize(text[start:end], normalization)
+            units.append((doc, index, norm, start))
+            pieces.append(norm.text)
     if not pieces:
         return []
     # The Rust tokenizer directly: the transformers wrapper would convert every encoding to
@@ -102,14 +103,18 @@ def tokenize_documents(texts: list[str], tokenizer, normalization: str) -> list[
         backend.no_truncation()
     encodings = backend.encode_batch(pieces, add_special_tokens=False)
     sentences = []
-    for (doc, index, norm, lo), piece, encoding in zip(units, pieces, encodings):
+    for (doc, index, norm, shift), piece, encoding in zip(units, pieces, encodings):
         starts, ends = norm.raw_starts, norm.raw_ends  # inlined Normalized.raw_span: a hot loop
         offsets = [(a + 1, b) if b - a > 1 and piece[a].isspace() else (a, b) for a, b in encoding.offsets]
-        spans = [(starts[lo + a], ends[lo + b - 1]) if b > a else norm.raw_span(lo + a, lo + b)
+        spans = [(starts[a] + shift, ends[b - 1] + shift) if b > a else _shifted(norm.raw_span(a, b), shift)
                  for a, b in offsets]
         words = [-1 if w is None else w for w in encoding.word_ids]
         sentences.append(SentenceTokens(doc, index, encoding.ids, spans, words))
     return sentences
+
+
+def _shifted(span: tuple[int, int], shift: int) -> tuple[int, int]:
+    return span[0] + shift, span[1] + shift
 
 
 def window_ranges(length: int, size: int, stride: int) -> list[tuple[int, int]]:
@@ -198,20 +203,18 @@ def sentence_entities(sentence: SentenceTokens, doc: Document, report: Alignment
 
 
 def label_window(window: Window, entities: list, schema: Schema) -> None:
-    """BIO label per position, and the mentions lying wholly inside the window."""
-    bio = schema.bio_labels
-    labels = [IGNORE_INDEX] + [bio.index("O")] * window.size + [IGNORE_INDEX]
+    """BIO label per position (`tagging.spans_to_tags` over the sentence's subwords, cut to
+    the window), and the mentions lying wholly inside the window."""
     last = window.first + window.size - 1
+    spans = [(rng[0], rng[1] + 1, ent.type) for ent, rng in entities if rng is not None]
+    tags = spans_to_tags(window.first + window.size, spans)[window.first:]
+    label_id = {name: i for i, name in enumerate(schema.bio_labels)}
+    window.labels = [IGNORE_INDEX] + [label_id[tag] for tag in tags] + [IGNORE_INDEX]
     for ent, rng in entities:
-        if rng is None:
-            continue
-        for pos in range(max(rng[0], window.first), min(rng[1], last) + 1):
-            labels[pos - window.first + 1] = bio.index(f"{'B' if pos == rng[0] else 'I'}-{ent.type}")
-        if window.first <= rng[0] and rng[1] <= last:
+        if rng is not None and window.first <= rng[0] and rng[1] <= last:
             window.mentions.append((rng[0] - window.first + 1, rng[1] - window.first + 1,
                                     schema.entity_names.index(ent.type)))
             window.mention_ids.append(ent.id)
-    window.labels = labels
 
 
 def candidate_pairs(types: list[str], schema: Schema) -> list[tuple[int, int]]:

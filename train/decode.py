@@ -16,6 +16,7 @@ from models.labels import NO_RELATION
 
 from .data.documents import Document, Entity, Relation
 from .data.schema import Schema
+from .data.tagging import tags_to_spans
 from .data.text import MAX_PROCLITICS, PROCLITICS, is_space, is_split_char
 
 
@@ -90,19 +91,8 @@ def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None =
         tags = whole_word_tags(tags, words)
     if punctuation is not None:
         tags = ["O" if is_punct else tag for tag, is_punct in zip(tags, punctuation)]
-    spans, current = [], None
-    for pos, (tag, p) in enumerate(zip(tags, top.tolist())):
-        prefix, _, etype = tag.partition("-")
-        if current and prefix == "I" and etype == current[2]:
-            current[1], current[3] = pos, current[3] + [p]
-            continue
-        if current:
-            spans.append(current)
-            current = None
-        if prefix in ("B", "I"):
-            current = [pos, pos, etype, [p]]
-    if current:
-        spans.append(current)
+    scores = top.tolist()
+    spans = [[a, b - 1, t, scores[a:b]] for a, b, t in tags_to_spans(tags, stray_inside_begins=True)]
     return [(a, b, t, sum(ps) / len(ps)) for a, b, t, ps in merge_adjacent(spans)]
 
 

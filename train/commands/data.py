@@ -8,8 +8,6 @@ import json
 import sys
 from pathlib import Path
 
-from datasets import disable_progress_bars
-
 from ..config import load_config
 from ..data.schema import PROJECT_DIR, load_schema
 from ..data.stats import format_statistics, split_statistics
@@ -54,15 +52,10 @@ def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_dataset(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
-    dataset, counts, schema = build_from_config(config)
-    out = args.out or config.resolve(config.data.dataset_dir)
-    disable_progress_bars()
-    dataset.save_to_disk(str(out))
-    stats = split_statistics(dataset, counts, schema)
-    (Path(out) / "statistics.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    from ..interop.cards import dataset_card
+    from ..fit.data import gold_of, write_dataset
 
-    (Path(out) / "README.md").write_text(dataset_card(stats, schema, config), encoding="utf-8")
+    out = args.out or config.resolve(config.data.dataset_dir)
+    _, stats = write_dataset(config, out, *gold_of(config))
     print(format_statistics(stats))
     print(f"saved DatasetDict to {out}")
     return 0

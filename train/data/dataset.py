@@ -1,20 +1,27 @@
-"""Annotations + raw texts -> a model-independent Hugging Face `DatasetDict`.
+"""Annotations + raw texts -> a model-independent Hugging Face `DatasetDict`, and back.
 
 One example per sentence. Spans stay char offsets (relative to the sentence); word
 tokens and word-level BIO tags are added for seqeval and CoNLL export. Tokenizing for a
-particular model happens later, in training.
+particular model happens later, in training, which reads the examples back as one
+document per sentence (`sentence_documents`). `fingerprint` names what a dataset was built
+from, so that `fit` can tell a saved dataset that is up to date from a stale one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from datasets import ClassLabel, Dataset, DatasetDict, Features, List, Value
 
-from .documents import Document
+from .documents import Document, Entity, Relation
 from .schema import Schema
 from .tagging import word_tags
 from .text import sentence_of, sentence_spans, word_spans
+
+DATASET_FORMAT = 1
+"""Version of the example layout below; a saved dataset of another version is stale."""
 
 
 class DatasetBuildError(ValueError):
@@ -118,3 +125,37 @@ def build_dataset(docs: list[Document], schema: Schema, splits: dict[str, list[s
             raise DatasetBuildError(f"{split}: built {counts[split].entities} entities / {counts[split].relations} "
                                     f"relations, annotations hold {expected[0]} / {expected[1]}")
     return DatasetDict(result), counts
+
+
+def fingerprint(docs: list[Document], schema: Schema, splits: dict[str, list[str]]) -> str:
+    """SHA-256 of everything a dataset is built from: the split assignment, each assigned
+    document's text, entities and relations, the schema and `DATASET_FORMAT`."""
+    by_id = {d.id: d for d in docs}
+    content = {"format": DATASET_FORMAT, "schema": schema.to_dict(), "splits": splits,
+               "documents": {i: by_id[i].to_dict(include_text=True) for ids in splits.values() for i in ids}}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def gold_totals(split: Dataset) -> tuple[int, int]:
+    """(entities, relations) held by a split's examples."""
+    return sum(len(e) for e in split["entities"]), sum(len(r) for r in split["relations"])
+
+
+def sentence_documents(split: Dataset) -> list[Document]:
+    """One `Document` per example, in order: the sentence is its text, spans are relative to
+    it, relations name their entities by id. Id `<doc_id>#<sentence_index>`.
+
+    Raises DatasetBuildError when an example's text is not exactly one sentence (its text
+    would be windowed differently from the article it came from).
+    """
+    docs = []
+    for row in split:
+        where = f"{row['doc_id']}#{row['sentence_index']}"
+        text = row["text"]
+        if sentence_spans(text) != [(0, len(text))]:
+            raise DatasetBuildError(f"dataset example {where}: its text is not one whole sentence: {text[:60]!r}")
+        entities = [Entity(e["id"], e["type"], e["start"], e["end"], e["text"]) for e in row["entities"]]
+        relations = [Relation(r["id"], r["type"], entities[r["head"]].id, entities[r["tail"]].id)
+                     for r in row["relations"]]
+        docs.append(Document(where, text, entities, relations, source=where))
+    return docs

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from .tagging import bio_label_names
+
 PROJECT_DIR = Path()
 """Where relative paths lead: the working directory, that is the project folder the commands
 run in. Configs, annotations, seeds, the registry and the floors are the project's files,
@@ -63,7 +65,7 @@ class Schema:
     @cached_property
     def bio_labels(self) -> list[str]:
         """IOB2 tags: O first, then B-/I- for each entity type in schema order."""
-        return ["O"] + [f"{p}-{t}" for t in self.entity_names for p in ("B", "I")]
+        return bio_label_names(self.entity_names)
 
     @cached_property
     def symmetric_relations(self) -> frozenset[str]:
@@ -157,36 +159,39 @@ def schema_from_dict(raw: object, source: str = "<dict>") -> Schema:
     return Schema(tuple(entities), tuple(relations), no_relation, source)
 
 
-def _entity_types(raw: object, problems: list[str]) -> list[EntityType]:
+def _specs(raw: object, section: str, expected: str, problems: list[str]) -> list[tuple[str, dict]]:
+    """(name, spec) of each item of a schema section; a problem for an empty section and for
+    an item whose spec is not a mapping (an item with no spec has an empty one)."""
     items = _named_items(raw)
     if not items:
-        problems.append("entity_types: expected a non-empty mapping of NAME: {description, color}")
-        return []
-    types = []
-    for name, spec in items:
-        spec = spec or {}
-        if not isinstance(spec, dict):
-            problems.append(f"entity_types.{name}: expected a mapping")
-            continue
-        places = spec.get("places", False)
-        if not isinstance(places, bool):
-            problems.append(f"entity_types.{name}.places: expected true or false, got {places!r}")
-        types.append(EntityType(str(name), str(spec.get("description", "")).strip(), str(spec.get("color", "#dddddd")),
-                                bool(places)))
-    return types
+        problems.append(f"{section}: expected a non-empty mapping of NAME: {{{expected}}}")
+    specs = []
+    for name, spec in items or []:
+        if spec is not None and not isinstance(spec, dict):
+            problems.append(f"{section}.{name}: expected a mapping")
+        else:
+            specs.append((name, spec or {}))
+    return specs
+
+
+def _flag(spec: dict, key: str, where: str, problems: list[str]) -> bool:
+    """The true/false field `key` of a spec (default false)."""
+    value = spec.get(key, False)
+    if not isinstance(value, bool):
+        problems.append(f"{where}.{key}: expected true or false, got {value!r}")
+    return bool(value)
+
+
+def _entity_types(raw: object, problems: list[str]) -> list[EntityType]:
+    return [EntityType(str(name), str(spec.get("description", "")).strip(), str(spec.get("color", "#dddddd")),
+                       _flag(spec, "places", f"entity_types.{name}", problems))
+            for name, spec in _specs(raw, "entity_types", "description, color", problems)]
 
 
 def _relation_types(raw: object, entity_names: set[str], problems: list[str]) -> list[RelationType]:
-    items = _named_items(raw)
-    if not items:
-        problems.append("relation_types: expected a non-empty mapping of NAME: {args, symmetric, description}")
-        return []
     relations = []
-    for name, spec in items:
+    for name, spec in _specs(raw, "relation_types", "args, symmetric, description", problems):
         where = f"relation_types.{name}"
-        if not isinstance(spec, dict):
-            problems.append(f"{where}: expected a mapping")
-            continue
         args = spec.get("args")
         if not isinstance(args, list) or not args:
             problems.append(f"{where}.args: expected a list of [HEAD_TYPE, TAIL_TYPE] pairs")
@@ -200,10 +205,8 @@ def _relation_types(raw: object, entity_names: set[str], problems: list[str]) ->
             if unknown:
                 problems.append(f"{where}.args[{i}]: unknown entity type(s) {unknown}")
             pairs.append((str(pair[0]), str(pair[1])))
-        symmetric = spec.get("symmetric", False)
-        if not isinstance(symmetric, bool):
-            problems.append(f"{where}.symmetric: expected true or false, got {symmetric!r}")
-        relations.append(RelationType(str(name), tuple(pairs), bool(symmetric), str(spec.get("description", "")).strip()))
+        relations.append(RelationType(str(name), tuple(pairs), _flag(spec, "symmetric", where, problems),
+                                      str(spec.get("description", "")).strip()))
     return relations
 
 

@@ -98,6 +98,7 @@ def run_fold(config_path: Path, overrides: list[str], split: dict, out_dir: Path
     fold_overrides = overrides + [
         f"--data.splits.train={json.dumps(split['train'])}", f"--data.splits.validation={json.dumps(split['validation'])}",
         f"--data.splits.test={json.dumps(split['test'])}", f"--train.output_dir={out_dir}",
+        f"--data.dataset_dir={out_dir / 'dataset'}",  # the fold's own splits: the recipe's dataset stays as it is
     ]
     config = load_config(config_path, fold_overrides)
     metrics = fit(config, overwrite=True, quiet=True)

@@ -27,8 +27,9 @@ from models.joint import JointConfig, JointModel
 
 from ..align import training_windows
 from ..config import Config
+from ..data.dataset import DatasetBuildError, gold_totals, sentence_documents
 from ..data.documents import Document, write_jsonl
-from ..data.schema import Schema, load_schema
+from ..data.schema import Schema
 from ..evaluate.baseline import StringMatchBaseline
 from ..evaluate.report import format_comparison
 from ..evaluate.run_report import finish_run
@@ -38,7 +39,6 @@ from ..interop.model_card import write_model_card
 from ..metric_paths import SELECTION_ALIASES
 from ..predict.predictor import Predictor
 from ..progress import progress
-from ..splits import documents_by_split
 from .batches import LengthGroupedBatches, collate_windows
 from .build import build_model, freeze, make_optimizer
 from .checkpoint import (
@@ -53,6 +53,7 @@ from .checkpoint import (
     save_model,
     truncate_log,
 )
+from .data import TrainingData, training_data
 from .run_dir import RunDirectoryError, check_location, prepare, write_marker
 
 
@@ -142,21 +143,17 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
     say = (lambda *a: None) if quiet else accelerator.print
     hf_logging.disable_progress_bar()  # weight-loading bars would interleave with the training bar
     set_seed(t.seed)
-    schema = load_schema(config.resolve(config.data.schema))
+    data = read_training_data(accelerator, config)
+    schema, splits = data.schema, data.documents
     if resume and (conflicts := resume_conflicts(run_dir, config, schema)):
         raise RunDirectoryError(f"{run_dir}: --resume with a config that changes the model:\n  " + "\n  ".join(conflicts))
-    splits = documents_by_split(config)
     train_docs, val_docs, test_docs = splits["train"], splits["validation"], splits["test"]
-    say(f"documents: train {len(train_docs)}, validation {len(val_docs)}, test {len(test_docs)}")
+    say(f"dataset: {data.status}; documents: train {len(train_docs)}, validation {len(val_docs)}, test {len(test_docs)}")
 
     state = read_trainer_state(run_dir) if resume else None
     model, tokenizer = load_for_resume(run_dir, config) if state else build_model(config, schema, train_docs)
-    m = config.model
-    windows, _, alignment = training_windows(train_docs, tokenizer, schema, m.window_length, m.window_stride,
-                                             accelerator.unwrap_model(model).config.normalization)
+    windows, alignment = windows_from_dataset(data, tokenizer, config, accelerator.unwrap_model(model).config.normalization)
     say(f"alignment: {alignment.summary()}")
-    if not windows:
-        raise ValueError("no training windows: the train split has no text")
 
     sampler = LengthGroupedBatches([len(w.input_ids) for w in windows], t.batch_size, t.seed)
     loader = DataLoader(windows, batch_sampler=sampler, collate_fn=partial(collate_windows, pad_id=tokenizer.pad_token_id,
@@ -196,6 +193,34 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
             break
     accelerator.wait_for_everyone()
     return finish(accelerator, run_dir, splits, schema, config, say)
+
+
+def read_training_data(accelerator: Accelerator, config: Config) -> TrainingData:
+    """`training_data` on the main process first: it builds the dataset when missing or
+    stale, and the other processes then read what it saved."""
+    data = training_data(config) if accelerator.is_main_process else None
+    accelerator.wait_for_everyone()
+    return data or training_data(config)
+
+
+def windows_from_dataset(data: TrainingData, tokenizer, config: Config, normalization: str):
+    """Labelled training windows from the dataset's train split, and the alignment report.
+
+    Raises DatasetBuildError when the windows do not account for every entity and relation
+    of the train split (the dataset's build already checked the annotations against it), and
+    ValueError when the split has no text.
+    """
+    m, split = config.model, data.dataset["train"]
+    windows, _, alignment = training_windows(sentence_documents(split), tokenizer, data.schema, m.window_length,
+                                             m.window_stride, normalization)
+    if (alignment.entities, alignment.relations) != gold_totals(split):
+        entities, relations = gold_totals(split)
+        raise DatasetBuildError(f"train split: the dataset holds {entities} entities and {relations} relations, "
+                                f"the windows account for {alignment.entities} and {alignment.relations}: an entity "
+                                "lies where the tokenizer keeps no subword (python -m train validate lists the spans)")
+    if not windows:
+        raise ValueError("no training windows: the train split has no text")
+    return windows, alignment
 
 
 def training_epochs(t, steps_per_epoch: int) -> int:

@@ -19,7 +19,7 @@ from ..data.schema import PROJECT_DIR
 RUN_MARKER = "run.json"
 RUN_ENTRIES = ("run.json", "config.yaml", "train_log.jsonl", "README.md", "model", "model.tmp", "model.old",
                "checkpoint", "checkpoint.tmp", "checkpoint.old", "predictions", "metrics*.json", "report*.md",
-               "report*.html", "report*.png", "run.lock", "run.lock.owner")
+               "report*.html", "report*.png", "run.lock", "run.lock.owner", "dataset")
 """Names (glob patterns) of what `fit`, `evaluate` and `card` write into a run directory."""
 
 

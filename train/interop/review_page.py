@@ -1,23 +1,32 @@
 """`python -m train show`: one standalone right-to-left HTML page for a corpus.
 
 Each sentence shows its highlighted mentions (colours from the schema) with the
-relations it holds beside it. Given gold documents, each sentence shows gold and
+relations it holds beside it (HTML, stylesheet and script in
+`templates/review_page.*`). Given gold documents, each sentence shows gold and
 prediction side by side; gold spans and relations the prediction lacks are marked
 "missed", predicted ones gold lacks "spurious" (exact offsets and type; relations by
-type and both arguments, either order for symmetric types). All text is escaped.
+type and both arguments, either order for symmetric types). All text is escaped (Jinja2's
+autoescape).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from html import escape
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..data.documents import Document, Entity, Relation
 from ..data.schema import Schema
 from ..data.text import sentence_of, sentence_spans
 from ..evaluate.pairing import entity_span
 from ..evaluate.relations import relation_key
-from .review_assets import CSS, SCRIPT, safe_color
+from ..evaluate.report import segments
+
+TEMPLATES = Environment(loader=PackageLoader("train.interop"), autoescape=True, undefined=StrictUndefined,
+                        keep_trailing_newline=True)
+
+_SAFE_COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?|[a-zA-Z]{3,20}")
 
 MISS, SPURIOUS = "miss", "spurious"
 FLAG_TEXT = {MISS: "missed", SPURIOUS: "spurious"}
@@ -69,42 +78,24 @@ def sides_for(doc: Document, gold: dict[str, Document] | None, schema: Schema) -
     return list(compare(reference, doc, schema))
 
 
-# --- HTML pieces -------------------------------------------------------------------------
+# --- what the template shows ---------------------------------------------------------------
 
-def _flag(status: str | None) -> str:
-    return f' <span class="flag">{FLAG_TEXT[status]}</span>' if status else ""
+def safe_color(value: str) -> str:
+    """The schema colour when it is a plain hex or named colour; anything else could inject CSS."""
+    return value if _SAFE_COLOR.fullmatch(value or "") else "#dddddd"
 
 
-def _mark(ent: Entity, status: str | None, schema: Schema) -> str:
+def mark_view(ent: Entity, status: str | None, schema: Schema) -> dict:
     color = safe_color(schema.color(ent.type))
-    classes = "ent" + (f" {status}" if status else "")
-    title = f"{ent.type} {ent.id}" + (f": {FLAG_TITLE[status]}" if status else "")
-    return (f'<mark class="{classes}" data-type="{escape(ent.type)}" data-color="{escape(color)}" '
-            f'data-id="{escape(ent.id)}" title="{escape(title)}" style="background-color: {escape(color)}">'
-            f"{escape(ent.text)}<sub>{escape(ent.type)}</sub></mark>")
+    return {"classes": "ent" + (f" {status}" if status else ""), "type": ent.type, "color": color, "id": ent.id,
+            "title": f"{ent.type} {ent.id}" + (f": {FLAG_TITLE[status]}" if status else ""), "text": ent.text}
 
 
-def highlighted(text: str, start: int, entities: list[Entity], side: Side, schema: Schema) -> str:
-    """The sentence `text` (starting at `start`) with each entity wrapped in a coloured mark."""
-    out, cursor = [], 0
-    for ent in sorted(entities, key=lambda e: (e.start, -e.end)):
-        s, e = ent.start - start, ent.end - start
-        if s < cursor:
-            continue  # overlapping predicted spans cannot nest; the first one is shown
-        out += [escape(text[cursor:s]), _mark(ent, side.status.get(ent.id), schema)]
-        cursor = e
-    out.append(escape(text[cursor:]))
-    return "".join(out)
-
-
-def relation_item(rel: Relation, entities: dict[str, Entity], status: str | None, schema: Schema) -> str:
+def relation_view(rel: Relation, entities: dict[str, Entity], status: str | None, schema: Schema) -> dict:
     """`head —TYPE→ tail` (`←TYPE→` when symmetric), laid out left to right so the arrow points at the tail."""
-    head, tail = entities[rel.head], entities[rel.tail]
     left, right = ("←", "→") if rel.type in schema.symmetric_relations else ("—", "→")
-    classes = "rel" + (f" {status}" if status else "")
-    score = f' <span class="note">{rel.score:.2f}</span>' if rel.score is not None else ""
-    return (f'<li class="{classes}" dir="ltr" data-type="{escape(rel.type)}"><bdi>{escape(head.text)}</bdi> '
-            f"{left}{escape(rel.type)}{right} <bdi>{escape(tail.text)}</bdi>{score}{_flag(status)}</li>")
+    return {"classes": "rel" + (f" {status}" if status else ""), "type": rel.type, "head": entities[rel.head].text,
+            "tail": entities[rel.tail].text, "left": left, "right": right, "score": rel.score, "status": status}
 
 
 @dataclass
@@ -133,31 +124,25 @@ def place(doc: Document, spans: list[tuple[int, int]]) -> Placed:
     return placed
 
 
-def side_block(side: Side, placed: Placed, index: int, span: tuple[int, int], schema: Schema, label: bool) -> str:
+def side_view(side: Side, placed: Placed, index: int, span: tuple[int, int], schema: Schema) -> dict:
+    """One side of one sentence: its text cut into (piece, mark or None) and its relations."""
     text = side.doc.text or ""
     entities = side.doc.entity_map()
-    sentence = highlighted(text[span[0]:span[1]], span[0], placed.entities.get(index, []), side, schema)
-    rels = "".join(relation_item(r, entities, side.status.get(r.id), schema) for r in placed.relations.get(index, []))
-    heading = f'<div class="side-label">{escape(side.name)}</div>' if label else ""
-    rel_list = f'<ul class="rels">{rels}</ul>'
-    if label:  # comparison: each side holds its text with its relations under it
-        return f'<div class="side" data-side="{escape(side.name)}">{heading}<p class="text">{sentence}</p>{rel_list}</div>'
-    return f'<div class="side" data-side="{escape(side.name)}"><p class="text">{sentence}</p></div>{rel_list}'
+    spans = [{"start": e.start, "end": e.end, "entity": e} for e in placed.entities.get(index, [])]
+    pieces = [(piece, span and mark_view(span["entity"], side.status.get(span["entity"].id), schema))
+              for piece, span in segments(text[span[0]:span[1]], span[0], spans)]
+    relations = [relation_view(r, entities, side.status.get(r.id), schema) for r in placed.relations.get(index, [])]
+    return {"name": side.name, "pieces": pieces, "relations": relations}
 
 
-def document_section(doc: Document, sides: list[Side], schema: Schema) -> str:
+def document_view(doc: Document, sides: list[Side], schema: Schema) -> dict:
     spans = sentence_spans(doc.text or "")
     placed = [place(side.doc, spans) for side in sides]
-    compare_mode = len(sides) > 1
-    rows = []
-    for index, span in enumerate(spans):
-        blocks = "".join(side_block(s, p, index, span, schema, compare_mode) for s, p in zip(sides, placed))
-        rows.append(f'<div class="sentence{" compare" if compare_mode else ""}" data-sentence="{index}">{blocks}</div>')
+    rows = [{"index": index, "sides": [side_view(s, p, index, span, schema) for s, p in zip(sides, placed)]}
+            for index, span in enumerate(spans)]
     outside = [e for p in placed for e in p.outside]
-    note = (f'<p class="note">not inside one sentence, not shown: '
-            f'{escape(", ".join(f"{e.id} {e.text}" for e in outside))}</p>') if outside else ""
-    return (f'<section class="doc" id="doc-{escape(doc.id)}" data-doc-id="{escape(doc.id)}">'
-            f"<h2><bdi>{escape(doc.id)}</bdi></h2>{document_summary(sides)}{note}{''.join(rows)}</section>")
+    return {"id": doc.id, "counts": _counts(sides), "compare": len(sides) > 1, "rows": rows,
+            "outside": ", ".join(f"{e.id} {e.text}" for e in outside)}
 
 
 def _counts(sides: list[Side]) -> dict[str, int]:
@@ -172,30 +157,12 @@ def _counts(sides: list[Side]) -> dict[str, int]:
     return counts
 
 
-def document_summary(sides: list[Side]) -> str:
-    cells = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in _counts(sides).items())
-    return f'<table class="counts summary">{cells}</table>'
-
-
-def legend(schema: Schema, compare_mode: bool) -> str:
-    keys = [f'<span class="key"><span class="swatch" style="background-color: {escape(safe_color(schema.color(t)))}">'
-            f"</span> {escape(t)}</span>" for t in schema.entity_names]
-    if compare_mode:
-        keys += [f'<span class="key"><mark class="{flag}">{FLAG_TEXT[flag]}</mark> {FLAG_TITLE[flag]}</span>'
-                 for flag in (MISS, SPURIOUS)]
-    return f'<div class="legend">{"".join(keys)}</div>'
-
-
 def review_page(docs: list[Document], schema: Schema, gold: dict[str, Document] | None = None,
                 title: str = "Review") -> str:
-    """The whole page: legend, links to documents, one section per document."""
-    sections = [(doc, sides_for(doc, gold, schema)) for doc in docs]
-    compare_mode = any(len(sides) > 1 for _, sides in sections)
-    nav = " · ".join(f'<a href="#doc-{escape(d.id)}"><bdi>{escape(d.id)}</bdi></a>' for d, _ in sections)
-    body = "".join(document_section(doc, sides, schema) for doc, sides in sections)
-    return (
-        '<!DOCTYPE html>\n<html dir="rtl" lang="ar">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
-        f'<body data-documents="{len(docs)}">\n<header><h1>{escape(title)}</h1>{legend(schema, compare_mode)}</header>\n'
-        f"<nav>{nav}</nav>\n{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
-    )
+    """The whole page (`templates/review_page.html.j2`): legend, links to documents, one
+    section per document. Every value is escaped by the template."""
+    sections = [document_view(doc, sides_for(doc, gold, schema), schema) for doc in docs]
+    legend = [{"type": t, "color": safe_color(schema.color(t))} for t in schema.entity_names]
+    return TEMPLATES.get_template("review_page.html.j2").render(
+        title=title, sections=sections, legend=legend, compare=any(s["compare"] for s in sections),
+        flags=FLAG_TEXT, titles=FLAG_TITLE)
