@@ -21,6 +21,8 @@ from typing import Iterable
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel, PreTrainedModel, PreTrainedTokenizerFast
 
+from train.data.text import MIN_STEM
+
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 TINY = "tiny"
 
@@ -51,10 +53,11 @@ def wordpiece_vocabulary(words: Counter, vocab_size: int, min_frequency: int = 1
 
 def proclitic_split(proclitics: str, pre_tokenizer):
     """`pre_tokenizer` preceded by a cut after a proclitic letter that starts a word and is
-    followed by at least two more letters (the letter stays with what precedes it, so a
+    followed by at least `MIN_STEM` more letters (the letter stays with what precedes it, so a
     metaspace tokenizer gives "▁و" "▁القوات", WordPiece "و" "القوات")."""
     word = r"[^\s\p{P}\p{S}]"
-    split = pre_tokenizers.Split(Regex(f"(?<!{word})[{proclitics}](?={word}{{2,}})"), behavior="merged_with_previous")
+    split = pre_tokenizers.Split(Regex(f"(?<!{word})[{proclitics}](?={word}{{{MIN_STEM},}})"),
+                                 behavior="merged_with_previous")
     return pre_tokenizers.Sequence([split, pre_tokenizer])
 
 

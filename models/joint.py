@@ -154,6 +154,22 @@ def pad_rows(rows: list[list[int]], pad_value: int, multiple: int = 1) -> tuple[
     return values, mask
 
 
+def flatten_mentions(mentions: list[list[tuple[int, int, int]]], pairs: list[list[tuple[int, int]]],
+                     device: torch.device | str = "cpu") -> tuple[Mentions, torch.Tensor, torch.Tensor]:
+    """Per-window mentions (first subword, last subword, type id) and candidate pairs (head,
+    tail: indices into that window's mentions) -> the batch's `Mentions` and long[pairs]
+    head and tail indices into them. The one flattening of training and prediction batches."""
+    flat, heads, tails = [], [], []
+    for row, (window_mentions, window_pairs) in enumerate(zip(mentions, pairs)):
+        offset = len(flat)
+        flat += [(row, *mention) for mention in window_mentions]
+        heads += [offset + head for head, _ in window_pairs]
+        tails += [offset + tail for _, tail in window_pairs]
+    columns = list(zip(*flat)) if flat else [(), (), (), ()]
+    as_long = lambda values: torch.tensor(values, dtype=torch.long, device=device)  # noqa: E731
+    return Mentions(*(as_long(column) for column in columns)), as_long(heads), as_long(tails)
+
+
 class JointModel(PreTrainedModel):
     config_class = JointConfig
     base_model_prefix = "encoder"

@@ -8,8 +8,6 @@ argument types enforced and symmetric relations stored once, head = earlier ment
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import torch
 
 from models.labels import NO_RELATION
@@ -17,7 +15,7 @@ from models.labels import NO_RELATION
 from .data.documents import Document, Entity, Relation
 from .data.schema import Schema
 from .data.tagging import tags_to_spans
-from .data.text import MAX_PROCLITICS, PROCLITICS, is_space, is_split_char
+from .data.text import MAX_PROCLITICS, PROCLITICS, is_split_char, is_word_edge
 
 
 def centrality(position: int, first: int, size: int) -> int:
@@ -46,13 +44,7 @@ def merge_windows(length: int, parts: list[tuple[int, torch.Tensor]]) -> torch.T
 
 def punctuation_only(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     """Per subword (raw char span): True when it holds punctuation or symbols and nothing else."""
-    return [b > a and all(map(_space_or_punctuation, text[a:b])) and not text[a:b].isspace() for a, b in spans]
-
-
-@lru_cache(maxsize=4096)
-def _space_or_punctuation(char: str) -> bool:
-    # cached: a news text uses a few hundred distinct characters, each looked up many times
-    return is_space(char) or is_split_char(char)
+    return [b > a and all(map(is_word_edge, text[a:b])) and not text[a:b].isspace() for a, b in spans]
 
 
 def whole_word_tags(tags: list[str], words: list[int]) -> list[str]:
@@ -115,18 +107,15 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop spaces and punctuation a subword span may carry at its edges, and a proclitic
     cut off from the name by punctuation (و(قسد → قسد, و”هيئة → هيئة): both stay outside
     spans in the guideline."""
-    def is_edge(char: str) -> bool:
-        return is_space(char) or is_split_char(char)
-
     while True:
-        while start < end and is_edge(text[start]):
+        while start < end and is_word_edge(text[start]):
             start += 1
         cut = next((k for k in range(1, MAX_PROCLITICS + 1) if start + k < end and is_split_char(text[start + k])
                     and all(c in PROCLITICS for c in text[start:start + k])), 0)
         if not cut:
             break
         start += cut
-    while end > start and is_edge(text[end - 1]):
+    while end > start and is_word_edge(text[end - 1]):
         end -= 1
     return start, end
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from functools import lru_cache
 
 PROCLITICS = ("و", "ف", "ب", "ك", "ل")
 MAX_PROCLITICS = 2
 """At most this many proclitics stack before a name (وب، ول، فل)."""
+MIN_STEM = 2
+"""A leading letter counts as a proclitic only when at least this many letters follow it."""
 SENTENCE_TERMINATORS = ".!?؟"
 
 # A terminator run ends a sentence; a full stop between two digits is a decimal point.
@@ -64,11 +67,19 @@ def is_split_char(char: str) -> bool:
     return unicodedata.category(char)[0] in "PS"
 
 
+@lru_cache(maxsize=4096)
+def is_word_edge(char: str) -> bool:
+    """A space, punctuation or a symbol: what separates words, and what no span starts or
+    ends with (the guideline). Cached: a news text uses a few hundred distinct characters,
+    each looked up many times."""
+    return is_space(char) or is_split_char(char)
+
+
 def word_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each word: runs of letters/digits/marks; each punctuation or symbol alone."""
     spans, start = [], None
     for i, char in enumerate(text):
-        if is_space(char) or is_split_char(char):
+        if is_word_edge(char):
             if start is not None:
                 spans.append((start, i))
                 start = None
@@ -84,6 +95,6 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 def strip_proclitics(word: str, max_letters: int = MAX_PROCLITICS) -> list[str]:
     """The word and the forms left after removing up to `max_letters` leading proclitics."""
     forms = [word]
-    while len(forms) <= max_letters and forms[-1][:1] in PROCLITICS and len(forms[-1]) > 2:
+    while len(forms) <= max_letters and forms[-1][:1] in PROCLITICS and len(forms[-1]) > MIN_STEM:
         forms.append(forms[-1][1:])
     return forms

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .documents import Document, DocumentError, annotation_files, load_annotation_file
 from .schema import PROJECT_DIR, Schema
-from .text import PROCLITICS, is_space, is_split_char, sentence_of, sentence_spans
+from .text import MAX_PROCLITICS, PROCLITICS, is_word_edge, sentence_of, sentence_spans
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,10 @@ def check_entities(doc: Document, schema: Schema) -> list[Problem]:
         actual = text[ent.start:ent.end]
         if actual != ent.text:
             problems.append(_err(doc, item, f"text mismatch: file says {ent.text!r}, raw text has {actual!r}"))
-        if _edge_is_bad(actual[0]) or _edge_is_bad(actual[-1]):
+        if is_word_edge(actual[0]) or is_word_edge(actual[-1]):
             problems.append(_err(doc, item, f"span {actual!r} starts or ends with space or punctuation"))
     problems += _overlaps(doc)
     return problems
-
-
-def _edge_is_bad(char: str) -> bool:
-    return is_space(char) or is_split_char(char)
 
 
 def _overlaps(doc: Document) -> list[Problem]:
@@ -137,7 +133,7 @@ def _is_word_char(char: str) -> bool:
 
 def _starts_word(text: str, pos: int) -> bool:
     """True if `pos` starts a word, possibly after up to two proclitic letters."""
-    for _ in range(3):
+    for _ in range(MAX_PROCLITICS + 1):
         if pos == 0 or not _is_word_char(text[pos - 1]):
             return True
         if text[pos - 1] not in PROCLITICS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from models.joint import pad_rows
+from models.joint import flatten_mentions, pad_rows
 from models.labels import IGNORE_INDEX
 
 from ..align import Window
@@ -48,24 +48,13 @@ def collate_windows(windows: list[Window], pad_id: int, relation_types: int,
     """
     ids, mask = pad_rows([w.input_ids for w in windows], pad_id, pad_to_multiple_of)
     labels, _ = pad_rows([w.labels for w in windows], IGNORE_INDEX, pad_to_multiple_of)
-    m_window, m_start, m_end, m_type, heads, tails, pair_labels = [], [], [], [], [], [], []
-    for row, window in enumerate(windows):
-        offset = len(m_window)
-        for start, end, etype in window.mentions:
-            m_window.append(row)
-            m_start.append(start)
-            m_end.append(end)
-            m_type.append(etype)
-        for head, tail, types in window.pairs:
-            heads.append(offset + head)
-            tails.append(offset + tail)
-            pair_labels.append(types)
-    as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
+    mentions, heads, tails = flatten_mentions([w.mentions for w in windows],
+                                              [[(head, tail) for head, tail, _ in w.pairs] for w in windows])
     return {
         "input_ids": ids, "attention_mask": mask, "labels": labels,
-        "mention_window": as_long(m_window), "mention_start": as_long(m_start),
-        "mention_end": as_long(m_end), "mention_type": as_long(m_type),
-        "pair_heads": as_long(heads), "pair_tails": as_long(tails), "pair_labels": multi_hot(pair_labels, relation_types),
+        "mention_window": mentions.window, "mention_start": mentions.start,
+        "mention_end": mentions.end, "mention_type": mentions.type, "pair_heads": heads, "pair_tails": tails,
+        "pair_labels": multi_hot([types for w in windows for _, _, types in w.pairs], relation_types),
     }
 
 

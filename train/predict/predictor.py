@@ -20,7 +20,7 @@ import torch
 from transformers import AutoTokenizer
 from transformers.utils import logging as hf_logging
 
-from models.joint import JointModel, Mentions, pad_rows
+from models.joint import JointModel, flatten_mentions, pad_rows
 
 from ..align import SentenceTokens, Window, candidate_pairs, entities_in_sentence, make_windows, tokenize_documents
 from ..data.documents import Document, Entity
@@ -231,25 +231,18 @@ class Predictor:
         width = max(hidden[job.window].shape[0] for job in jobs)
         states = torch.stack([torch.nn.functional.pad(hidden[w], (0, 0, 0, width - hidden[w].shape[0]))
                               for w in (job.window for job in jobs)])
-        m_window, m_start, m_end, m_type, heads, tails, owners = [], [], [], [], [], [], []
-        for row, (doc, base, w, pairs, ranges, types) in enumerate(jobs):
+        window_mentions, window_pairs, owners = [], [], []
+        for doc, base, w, pairs, ranges, types in jobs:
             first = windows[w].first
-            local = {}  # sentence entity index -> mention index, for entities this window scores
-            for i in sorted({k for pair in pairs for k in pair}):
-                local[i] = len(m_window)
-                m_window.append(row)
-                m_start.append(ranges[i][0] - first + 1)
-                m_end.append(ranges[i][1] - first + 1)
-                m_type.append(self.schema.entity_names.index(types[i]))
-            for i, j in pairs:
-                heads.append(local[i])
-                tails.append(local[j])
-                owners.append((doc, base, i, j))
-        device = states.device
-        mentions = Mentions(*(torch.tensor(x, device=device) for x in (m_window, m_start, m_end, m_type)))
+            scored = sorted({k for pair in pairs for k in pair})  # the entities this window scores
+            local = {i: n for n, i in enumerate(scored)}
+            window_mentions.append([(ranges[i][0] - first + 1, ranges[i][1] - first + 1,
+                                     self.schema.entity_names.index(types[i])) for i in scored])
+            window_pairs.append([(local[i], local[j]) for i, j in pairs])
+            owners += [(doc, base, i, j) for i, j in pairs]
+        mentions, heads, tails = flatten_mentions(window_mentions, window_pairs, states.device)
         with self._autocast():
-            logits = self.model.relation_logits(states, mentions, torch.tensor(heads, device=device),
-                                                torch.tensor(tails, device=device))
+            logits = self.model.relation_logits(states, mentions, heads, tails)
         per_doc: dict[int, list] = defaultdict(list)
         for row, type_id, score in relation_choices(logits.float().softmax(-1)):
             doc, base, i, j = owners[row]
