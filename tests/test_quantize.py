@@ -1,4 +1,4 @@
-"""`predict --quantize int8`: the linear layers become int8 kernels, the token head's
+"""`predict --quantize int8`: the encoder's linear layers become int8 products, the token head's
 probabilities stay close to fp32's, outputs keep their shape and provenance, and a GPU
 device is refused with a clear error."""
 
@@ -13,6 +13,7 @@ from helpers import TEXT
 from robust_helpers import saved_tiny_model
 
 from train.predict.predictor import Predictor
+from train.predict.quantize import int8_linear, int8_linear_class
 
 
 @pytest.fixture(scope="module")
@@ -20,14 +21,30 @@ def run_dir(tmp_path_factory, schema):
     return saved_tiny_model(schema, tmp_path_factory.mktemp("run"))
 
 
-def test_every_linear_layer_is_quantized(run_dir):
+def test_every_encoder_linear_layer_is_int8(run_dir):
     fp32 = Predictor.from_run(run_dir, device="cpu")
     int8 = Predictor.from_run(run_dir, device="cpu", quantize="int8")
-    linear = [m for m in fp32.model.modules() if type(m) is torch.nn.Linear]
-    quantized = [m for m in int8.model.modules() if isinstance(m, torch.ao.nn.quantized.dynamic.Linear)]
-    assert linear and len(quantized) == len(linear)
-    assert not any(type(m) is torch.nn.Linear for m in int8.model.modules())
+    encoder_linear = [m for m in fp32.model.encoder.modules() if type(m) is torch.nn.Linear]
+    converted = [m for m in int8.model.encoder.modules() if isinstance(m, int8_linear_class())]
+    assert encoder_linear and len(converted) == len(encoder_linear)
+    assert not any(type(m) is torch.nn.Linear for m in int8.model.encoder.modules())
+    assert all(m.weight_t.dtype == torch.int8 for m in converted)
+    assert type(int8.model.token_head) is torch.nn.Linear  # the heads stay fp32
     assert int8.provenance["quantization"] == "int8" and "quantization" not in fp32.provenance
+
+
+def test_an_int8_layer_is_close_to_fp32_and_each_row_is_its_own():
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(64, 48)
+    layer = int8_linear(linear)
+    x = torch.randn(2, 5, 64)
+    x[1, 3] *= 100  # one loud row must not coarsen the others (one scale per batch would)
+    with torch.inference_mode():
+        exact, approx = linear(x), layer(x)
+        alone = layer(x[0, 0])
+    assert approx.shape == exact.shape
+    assert ((approx - exact).norm(dim=-1) / exact.norm(dim=-1)).max() < 0.02
+    assert torch.equal(alone, approx[0, 0])  # a row's result does not depend on its batch
 
 
 def test_token_probabilities_stay_close_to_fp32(run_dir):

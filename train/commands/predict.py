@@ -31,8 +31,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None,
                         help="default: the run's train.mixed_precision")
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
-                        help="CPU only: int8 dynamic quantization of the linear layers (faster; bench/int8.py "
-                             "measures its speed-up and agreement with fp32)")
+                        help="CPU only: the encoder's linear layers as int8 products, one scale per subword "
+                             "(faster; bench/int8.py measures its speed-up and agreement with fp32)")
     parser.add_argument("--compile", action="store_true",
                         help="compile the encoder with torch.compile: about a minute once, then faster "
                              "(bench/inference.py --compile measures it); for large inputs")
