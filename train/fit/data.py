@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from datasets import DatasetDict, disable_progress_bars, load_from_disk
@@ -32,16 +33,17 @@ BUILD_FILE = "build.json"
 """Written last into a saved dataset: its fingerprint and what built it."""
 
 
+@dataclass
 class TrainingData:
     """The gold of a config: the dataset (training reads it) and the split documents
     (validation and test are scored on whole articles, as `predict` sees them)."""
 
-    def __init__(self, dataset: DatasetDict, documents: dict[str, list[Document]], schema: Schema, status: str):
-        self.dataset = dataset
-        self.documents = documents
-        self.schema = schema
-        self.status = status
-        """How the dataset was obtained, for the log: read, built or rebuilt, and where."""
+    dataset: DatasetDict
+    documents: dict[str, list[Document]]
+    """Split name -> its gold documents."""
+    schema: Schema
+    status: str
+    """How the dataset was obtained, for the log: read, built or rebuilt, and where."""
 
 
 LEGACY_ENTRIES = {"dataset_dict.json", "statistics.json", "README.md", "train", "validation", "test"}
@@ -100,12 +102,14 @@ def gold_of(config: Config) -> tuple[Schema, list[Document], dict[str, list[str]
 
 
 def write_dataset(config: Config, folder: Path, schema: Schema, docs: list[Document],
-                  splits: dict[str, list[str]]) -> tuple[DatasetDict, dict]:
+                  splits: dict[str, list[str]], key: str | None = None) -> tuple[DatasetDict, dict]:
     """Build the dataset of `docs` and save it into `folder` (`save_dataset`), holding
-    `<folder>.lock` meanwhile; returns the dataset and its statistics."""
+    `<folder>.lock` meanwhile; returns the dataset and its statistics. `key`: their
+    fingerprint, when the caller has it already."""
     with exclusive(folder, "python -m train dataset"):
         dataset, counts = build_dataset(docs, schema, splits)
-        return dataset, save_dataset(folder, dataset, counts, schema, config, fingerprint(docs, schema, splits))
+        key = key or fingerprint(docs, schema, splits)
+        return dataset, save_dataset(folder, dataset, counts, schema, config, key)
 
 
 def training_data(config: Config) -> TrainingData:
@@ -119,9 +123,9 @@ def training_data(config: Config) -> TrainingData:
     by_id = {d.id: d for d in docs}
     documents = {split: [by_id[i] for i in ids] for split, ids in splits.items()}
     folder = config.resolve(config.data.dataset_dir)
-    found = saved_fingerprint(folder)
-    if found == fingerprint(docs, schema, splits):
+    found, key = saved_fingerprint(folder), fingerprint(docs, schema, splits)
+    if found == key:
         return TrainingData(load_from_disk(str(folder)), documents, schema, f"read {folder} (up to date)")
-    dataset, _ = write_dataset(config, folder, schema, docs, splits)
+    dataset, _ = write_dataset(config, folder, schema, docs, splits, key)
     how = f"rebuilt {folder} (the saved one came from other annotations or splits)" if found else f"built {folder}"
     return TrainingData(dataset, documents, schema, how)
