@@ -173,12 +173,13 @@ def label_windows(windows: list[Window], sentences: list[SentenceTokens], docs: 
     """Attach BIO labels, gold mentions and labelled candidate pairs to training windows."""
     report = AlignmentReport(windows=len(windows))
     entities = [sentence_entities(s, docs[s.doc], report) for s in sentences]
+    labels = [sentence_labels(s, found, schema) for s, found in zip(sentences, entities)]  # windows take slices
     relation_labels = [gold_relation_labels(d, schema, report) for d in docs]
     report.relations = sum(len(d.relations) for d in docs)
     reached: set[tuple[int, str, str]] = set()
     for window in windows:
         doc = sentences[window.sentence].doc
-        label_window(window, entities[window.sentence], schema)
+        label_window(window, entities[window.sentence], labels[window.sentence], schema)
         window.pairs = labelled_pairs(window, schema, relation_labels[doc])
         reached |= {(doc, window.mention_ids[h], window.mention_ids[t]) for h, t, types in window.pairs if types}
     report.split_sentences = len({w.sentence for w in windows if w.first > 0})
@@ -202,14 +203,18 @@ def sentence_entities(sentence: SentenceTokens, doc: Document, report: Alignment
     return found
 
 
-def label_window(window: Window, entities: list, schema: Schema) -> None:
-    """BIO label per position (`tagging.spans_to_tags` over the sentence's subwords, cut to
-    the window), and the mentions lying wholly inside the window."""
-    last = window.first + window.size - 1
-    spans = [(rng[0], rng[1] + 1, ent.type) for ent, rng in entities if rng is not None]
-    tags = spans_to_tags(window.first + window.size, spans)[window.first:]
+def sentence_labels(sentence: SentenceTokens, entities: list, schema: Schema) -> list[int]:
+    """BIO label id per subword of the sentence, from its entities' subword ranges."""
+    tags = spans_to_tags(len(sentence.ids), [(rng[0], rng[1] + 1, ent.type) for ent, rng in entities if rng])
     label_id = {name: i for i, name in enumerate(schema.bio_labels)}
-    window.labels = [IGNORE_INDEX] + [label_id[tag] for tag in tags] + [IGNORE_INDEX]
+    return [label_id[tag] for tag in tags]
+
+
+def label_window(window: Window, entities: list, sentence_labels: list[int], schema: Schema) -> None:
+    """The window's slice of its sentence's BIO label ids (`tagging.spans_to_tags` over the
+    sentence's subwords), and the mentions lying wholly inside the window."""
+    last = window.first + window.size - 1
+    window.labels = [IGNORE_INDEX] + sentence_labels[window.first:last + 1] + [IGNORE_INDEX]
     for ent, rng in entities:
         if rng is not None and window.first <= rng[0] and rng[1] <= last:
             window.mentions.append((rng[0] - window.first + 1, rng[1] - window.first + 1,

@@ -26,16 +26,25 @@ def load_split_documents(config: Config):
     return docs, assign_splits([d.id for d in docs], s.train, s.validation, s.test)
 
 
-def documents_by_split(config: Config) -> dict[str, list[Document]]:
-    """The gold documents of each split: {"train": [...], "validation": [...], "test": [...]}."""
+def split_gold(config: Config) -> tuple[Schema, list[Document], dict[str, list[str]]]:
+    """The schema, the validated documents and their split assignment (`load_split_documents`)."""
     docs, splits = load_split_documents(config)
+    return load_schema(config.resolve(config.data.schema)), docs, splits
+
+
+def by_split(docs: list[Document], splits: dict[str, list[str]]) -> dict[str, list[Document]]:
+    """The documents of each split: {"train": [...], "validation": [...], "test": [...]}."""
     by_id = {d.id: d for d in docs}
     return {split: [by_id[i] for i in ids] for split, ids in splits.items()}
 
 
+def documents_by_split(config: Config) -> dict[str, list[Document]]:
+    """The gold documents of each split of the config."""
+    return by_split(*load_split_documents(config))
+
+
 def build_from_config(config: Config):
-    schema = load_schema(config.resolve(config.data.schema))
-    docs, splits = load_split_documents(config)
+    schema, docs, splits = split_gold(config)
     dataset, counts = build_dataset(docs, schema, splits)
     return dataset, counts, schema
 

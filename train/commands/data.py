@@ -12,7 +12,7 @@ from ..config import load_config
 from ..data.schema import PROJECT_DIR, load_schema
 from ..data.stats import format_statistics, split_statistics
 from ..data.validate import validate_paths
-from ..splits import build_from_config
+from ..splits import build_from_config, split_gold
 
 
 def _display_path(path: Path) -> Path:
@@ -52,10 +52,10 @@ def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_dataset(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
-    from ..fit.data import gold_of, write_dataset
+    from ..fit.data import write_dataset
 
     out = args.out or config.resolve(config.data.dataset_dir)
-    _, stats = write_dataset(config, out, *gold_of(config))
+    _, stats = write_dataset(config, out, *split_gold(config))
     print(format_statistics(stats))
     print(f"saved DatasetDict to {out}")
     return 0

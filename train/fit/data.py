@@ -23,11 +23,11 @@ from datasets import DatasetDict, disable_progress_bars, load_from_disk
 from ..config import Config
 from ..data.dataset import BuildCounts, build_dataset, fingerprint
 from ..data.documents import Document
-from ..data.schema import Schema, load_schema
+from ..data.schema import Schema
 from ..data.stats import split_statistics
 from ..files import OutputError, exclusive
 from ..interop.cards import dataset_card
-from ..splits import load_split_documents
+from ..splits import by_split, split_gold
 
 BUILD_FILE = "build.json"
 """Written last into a saved dataset: its fingerprint and what built it."""
@@ -95,12 +95,6 @@ def save_dataset(folder: Path, dataset: DatasetDict, counts: dict[str, BuildCoun
     return stats
 
 
-def gold_of(config: Config) -> tuple[Schema, list[Document], dict[str, list[str]]]:
-    """The schema, the validated documents and their split assignment (`splits.load_split_documents`)."""
-    docs, splits = load_split_documents(config)
-    return load_schema(config.resolve(config.data.schema)), docs, splits
-
-
 def write_dataset(config: Config, folder: Path, schema: Schema, docs: list[Document],
                   splits: dict[str, list[str]], key: str | None = None) -> tuple[DatasetDict, dict]:
     """Build the dataset of `docs` and save it into `folder` (`save_dataset`), holding
@@ -119,9 +113,8 @@ def training_data(config: Config) -> TrainingData:
     cannot become examples without loss, OutputError when the folder cannot be written or
     another process is writing it.
     """
-    schema, docs, splits = gold_of(config)
-    by_id = {d.id: d for d in docs}
-    documents = {split: [by_id[i] for i in ids] for split, ids in splits.items()}
+    schema, docs, splits = split_gold(config)
+    documents = by_split(docs, splits)
     folder = config.resolve(config.data.dataset_dir)
     found, key = saved_fingerprint(folder), fingerprint(docs, schema, splits)
     if found == key:

@@ -213,8 +213,8 @@ def windows_from_dataset(data: TrainingData, tokenizer, config: Config, normaliz
     m, split = config.model, data.dataset["train"]
     windows, _, alignment = training_windows(sentence_documents(split), tokenizer, data.schema, m.window_length,
                                              m.window_stride, normalization)
-    if (alignment.entities, alignment.relations) != gold_totals(split):
-        entities, relations = gold_totals(split)
+    entities, relations = gold_totals(split)
+    if (alignment.entities, alignment.relations) != (entities, relations):
         raise DatasetBuildError(f"train split: the dataset holds {entities} entities and {relations} relations, "
                                 f"the windows account for {alignment.entities} and {alignment.relations}: an entity "
                                 "lies where the tokenizer keeps no subword (python -m train validate lists the spans)")
