@@ -132,3 +132,16 @@ def test_the_dataset_command_writes_what_fit_reads(tmp_path, capsys):
     assert {"dataset_dict.json", "statistics.json", "README.md", "build.json"} <= {p.name for p in folder.iterdir()}
     status = training_data(load_config(ROOT / "configs" / "tiny.yaml", [f"--data.dataset_dir={folder}"])).status
     assert status == f"read {folder} (up to date)"
+
+
+def test_a_dataset_written_before_build_json_existed_is_replaced(tmp_path):
+    """The `dataset` command of earlier commits wrote the DatasetDict, statistics.json and
+    README.md only; `fit` treats such a folder as its own and rebuilds it."""
+    from train.fit.data import BUILD_FILE, training_data
+
+    folder = tmp_path / "dataset"
+    config = tiny_config(f"--data.dataset_dir={folder}")
+    training_data(config)
+    (folder / BUILD_FILE).unlink()  # what the old command left
+    assert training_data(config).status == f"built {folder}"
+    assert (folder / BUILD_FILE).is_file()
