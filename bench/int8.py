@@ -3,7 +3,9 @@
     python bench/int8.py RUN_DIR ../shared/corpus/syria_news.jsonl [--docs 1000] [--timed 100]
     python bench/int8.py RUN_DIR CORPUS --reference OUT/predictions.jsonl   # fp32 predictions made earlier
 
-Both sides load the same run, on the CPU, with the same batch size and thread count. Speed:
+Both sides load the same run, on the CPU, with the same batch size and thread count; int8
+uses the activation ranges `fit` saved in the run's model folder (a run from before they were
+saved runs int8 without them and warns). Speed:
 the first `--timed` articles are predicted by fp32 and by int8, alternately, twice each; the
 faster pass of each counts, and the ratio fp32 seconds / int8 seconds is printed (measured in
 this one run). Agreement: the first `--docs` articles predicted by int8 are scored by the

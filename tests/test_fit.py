@@ -3,6 +3,7 @@ two processes."""
 
 import json
 import subprocess
+from functools import partial
 
 import pytest
 import torch
@@ -13,6 +14,8 @@ from safetensors.torch import load_file
 import train.fit.loop as loop
 from train.fit.checkpoint import atomic_directory
 from train.fit.loop import RunDirectoryError, fit
+from train.predict.predictor import Predictor
+from train.splits import documents_by_split
 
 FAST = ["--train.epochs=3", "--train.patience=0", "--model.window_length=64", "--model.window_stride=16"]
 
@@ -48,6 +51,27 @@ def test_run_directory_holds_everything(finished_run):
     assert events.count("epoch") == 3 and events[0] == "start"
     model_config = json.loads((out / "model" / "config.json").read_text())
     assert model_config["id2label"]["1"] == "B-FACTION"
+
+
+def test_run_records_activation_ranges_of_its_training_articles(finished_run):
+    out, _ = finished_run
+    ranges = load_file(out / "model" / "activation_ranges.safetensors")
+    predictor = Predictor.from_run(out, device="cpu")
+    linears = {name: m for name, m in predictor.model.encoder.named_modules() if type(m) is torch.nn.Linear}
+    assert ranges.keys() == linears.keys()
+    seen = {}
+
+    def keep_first_input(name, _module, inputs, _output):
+        seen.setdefault(name, inputs[0].abs().amax((0, 1)))
+
+    hooks = [m.register_forward_hook(partial(keep_first_input, name)) for name, m in linears.items()]
+    train_text = documents_by_split(small_config(out))["train"][0].text
+    predictor.predict([train_text])
+    for hook in hooks:
+        hook.remove()
+    for name, layer in linears.items():  # the maxima cover what one training article's first batch reaches
+        assert ranges[name].shape == (layer.in_features,)
+        assert (ranges[name] >= seen[name] - 1e-5).all(), name
 
 
 def test_existing_run_is_not_overwritten_by_accident(finished_run):

@@ -3,8 +3,10 @@ probabilities stay close to fp32's, outputs keep their shape and provenance, and
 device is refused with a clear error."""
 
 import json
+import shutil
 import subprocess
 import sys
+import warnings
 
 import pytest
 import torch
@@ -13,7 +15,13 @@ from helpers import TEXT
 from robust_helpers import saved_tiny_model
 
 from train.predict.predictor import Predictor
-from train.predict.quantize import int8_linear, int8_linear_class
+from train.predict.quantize import (
+    int8_linear,
+    int8_linear_class,
+    quantize_for_cpu,
+    record_activation_ranges,
+    save_activation_ranges,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +53,81 @@ def test_an_int8_layer_is_close_to_fp32_and_each_row_is_its_own():
     assert approx.shape == exact.shape
     assert ((approx - exact).norm(dim=-1) / exact.norm(dim=-1)).max() < 0.02
     assert torch.equal(alone, approx[0, 0])  # a row's result does not depend on its batch
+
+
+def loud_channel_batch() -> tuple[torch.nn.Linear, torch.Tensor]:
+    """A layer and inputs whose channel 5 is 60 times louder than the others, as the feed-forward
+    inputs of pretrained encoders are (module docstring of quantize.py)."""
+    torch.manual_seed(1)
+    linear = torch.nn.Linear(64, 48)
+    x = torch.randn(3, 7, 64)
+    x[..., 5] *= 60
+    return linear, x
+
+
+def relative_error(approx: torch.Tensor, exact: torch.Tensor) -> float:
+    return ((approx - exact).norm(dim=-1) / exact.norm(dim=-1)).max().item()
+
+
+def test_a_calibrated_layer_multiplies_the_loud_channel_in_fp32():
+    linear, x = loud_channel_batch()
+    calibrated = int8_linear(linear, x.abs().reshape(-1, 64).amax(0))
+    plain = int8_linear(linear)
+    with torch.inference_mode():
+        exact = linear(x)
+        calibrated_error, plain_error = relative_error(calibrated(x), exact), relative_error(plain(x), exact)
+        alone = calibrated(x[2, 4])
+    assert calibrated.outliers.tolist() == [5]
+    # the loud channel sets a plain row's scale, leaving the others about 2 of 127 steps
+    assert plain_error > 0.015 and calibrated_error < plain_error / 3
+    assert torch.equal(alone, calibrated(x)[2, 4])  # still each row on its own
+
+
+def test_ranges_are_recorded_per_encoder_layer_and_saved(run_dir, tmp_path):
+    model = Predictor.from_run(run_dir, device="cpu").model
+    ids = torch.tensor([[5, 6, 7, 8, 9]])
+    with record_activation_ranges(model) as ranges, torch.inference_mode():
+        model.encoder(input_ids=ids, attention_mask=torch.ones_like(ids))
+    linears = {name: m for name, m in model.encoder.named_modules() if type(m) is torch.nn.Linear}
+    assert ranges.keys() == linears.keys()
+    query = next(name for name in linears if name.endswith("attention.self.query"))
+    layer_input = {}
+
+    def keep_input(_module, inputs, _output):
+        layer_input["x"] = inputs[0]
+
+    hook = linears[query].register_forward_hook(keep_input)
+    with torch.inference_mode():
+        model.encoder(input_ids=ids, attention_mask=torch.ones_like(ids))
+    hook.remove()
+    assert torch.equal(ranges[query], layer_input["x"].abs()[0].amax(0))
+    assert not any(h for m in linears.values() for h in m._forward_hooks.values())  # the hooks are gone
+    path = save_activation_ranges(tmp_path, ranges)
+    assert path.name == "activation_ranges.safetensors"
+
+
+def test_ranges_of_another_model_are_refused(run_dir):
+    model = Predictor.from_run(run_dir, device="cpu").model
+    name = next(name for name, m in model.encoder.named_modules() if type(m) is torch.nn.Linear)
+    with pytest.raises(ValueError, match=f"activation range of {name} has shape \\(3,\\)"):
+        quantize_for_cpu(model, "int8", torch.device("cpu"), {name: torch.ones(3)})
+
+
+def test_a_model_without_ranges_warns_and_one_with_ranges_uses_them(run_dir, tmp_path):
+    with pytest.warns(UserWarning, match="no recorded activation ranges"):
+        Predictor.from_run(run_dir, device="cpu", quantize="int8")
+    model_dir = tmp_path / "model"
+    shutil.copytree(run_dir / "model", model_dir)
+    model = Predictor.from_run(model_dir, device="cpu").model
+    ids = torch.tensor([[5, 6, 7, 8, 9]])
+    with record_activation_ranges(model) as ranges, torch.inference_mode():
+        model.encoder(input_ids=ids, attention_mask=torch.ones_like(ids))
+    save_activation_ranges(model_dir, ranges)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        int8 = Predictor.from_run(model_dir, device="cpu", quantize="int8")
+    layers = [m for m in int8.model.encoder.modules() if isinstance(m, int8_linear_class())]
+    assert all(layer.smoothed for layer in layers)
 
 
 def test_token_probabilities_stay_close_to_fp32(run_dir):

@@ -38,6 +38,7 @@ from ..files import exclusive
 from ..interop.model_card import write_model_card
 from ..metric_paths import SELECTION_ALIASES
 from ..predict.predictor import Predictor
+from ..predict.quantize import record_activation_ranges, save_activation_ranges
 from ..progress import progress
 from .batches import LengthGroupedBatches, collate_windows
 from .build import build_model, freeze, make_optimizer
@@ -55,6 +56,9 @@ from .checkpoint import (
 )
 from .data import TrainingData, training_data
 from .run_dir import RunDirectoryError, check_location, prepare, write_marker
+
+CALIBRATION_ARTICLES = 16
+"""Training articles on which `fit` records activation ranges for int8 inference."""
 
 
 def select_value(metrics: dict, name: str) -> float:
@@ -311,6 +315,16 @@ def finish(accelerator, run_dir: Path, splits: dict[str, list[Document]], schema
         say(f"held-out test ({', '.join(d.id for d in test_docs)}), model vs string-match baseline:\n"
             + format_comparison(metrics, baseline, detailed=False) + f"\n-> {run_dir / 'metrics.json'}")
     if accelerator.is_main_process:
+        save_int8_calibration(best, splits["train"], run_dir / BEST_MODEL)
         write_model_card(run_dir)
     return metrics
+
+
+def save_int8_calibration(predictor: Predictor, train_docs: list[Document], model_dir: Path) -> None:
+    """Record the encoder's activation ranges on up to `CALIBRATION_ARTICLES` training articles
+    into `model_dir`, for `predict --quantize int8` (`predict/quantize.py`)."""
+    with record_activation_ranges(predictor.model) as ranges:
+        predictor.predict_documents(train_docs[:CALIBRATION_ARTICLES])
+    if ranges:
+        save_activation_ranges(model_dir, ranges)
 

@@ -35,9 +35,10 @@ from ..decode import (
     punctuation_only,
     relation_choices,
 )
+from .memory import keep_freed_memory
 from .min_score import apply_min_score
 from .provenance import model_folder, provenance
-from .quantize import quantize_for_cpu
+from .quantize import load_activation_ranges, quantize_for_cpu
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -90,7 +91,8 @@ class Predictor:
         """Load from a run directory (its `model/` folder) or from a saved model folder;
         `quantize="int8"` quantizes the linear layers for CPU inference (`quantize.py`);
         `compile=True` compiles the encoder with `torch.compile` (dynamic shapes: windows
-        vary in length), a one-time cost of tens of seconds that pays on large inputs."""
+        vary in length), a one-time cost of tens of seconds that pays on large inputs.
+        On the CPU it sets the process's allocator to keep freed memory (`memory.py`)."""
         path = Path(path)
         model_dir = model_folder(path)
         if not (model_dir / "config.json").exists():
@@ -98,10 +100,12 @@ class Predictor:
         if precision is None:
             precision = _run_precision(path)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if torch.device(device).type == "cpu":
+            keep_freed_memory()  # large temporaries reuse heap memory (memory.py)
         hf_logging.disable_progress_bar()  # a bar per weight file is noise in batch jobs
         model = JointModel.from_pretrained(model_dir)
         if quantize:
-            model = quantize_for_cpu(model, quantize, torch.device(device))
+            model = quantize_for_cpu(model, quantize, torch.device(device), load_activation_ranges(model_dir))
         model = _inference_weights(model, torch.device(device), precision)  # this model is ours alone
         if compile:
             model.encoder = torch.compile(model.encoder, dynamic=True)
