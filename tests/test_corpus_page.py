@@ -60,8 +60,8 @@ def not_the_browsers_own(lines: list[str]) -> list[str]:
 
 
 class RecordingProxy:
-    """A TCP listener on 127.0.0.1 that records the first line of every connection (an HTTP
-    request line or CONNECT) and answers 403."""
+    """A TCP listener on 127.0.0.1 that records the first line of every connection that sends
+    one (an HTTP request line or CONNECT) and answers 403."""
 
     def __init__(self):
         self.server = socket.socket()
@@ -69,6 +69,8 @@ class RecordingProxy:
         self.server.listen(16)
         self.port = self.server.getsockname()[1]
         self.lines: list[str] = []
+        self.silent = 0
+        """Connections that sent nothing: no request line, so nothing left through them."""
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -84,6 +86,9 @@ class RecordingProxy:
                     data = conn.recv(4096)
                 except OSError:
                     data = b""
+                if not data:  # a connection opened ahead of need (Chromium preconnects) and closed unused
+                    self.silent += 1
+                    continue
                 self.lines.append(data.split(b"\r\n", 1)[0].decode("latin-1"))
                 try:
                     conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")

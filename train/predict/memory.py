@@ -10,7 +10,7 @@ preloading jemalloc or tcmalloc; glibc offers it through `mallopt` (M_MMAP_THRES
 M_TRIM_THRESHOLD; see mallopt(3)). The cost: the process keeps its peak memory until it
 exits, which a batch job does anyway. Measured by `bench/inference.py` (the default model,
 2 CPU threads, one run): the pipeline given this setting ran 2.4 documents/s instead of
-2.2; `bench/int8.py` went from 1.66x to 1.90x with it.
+2.2; `bench/int8.py` gave 1.66x before it and 1.90x after (two runs, on different occasions).
 """
 
 from __future__ import annotations
