@@ -127,7 +127,7 @@ def test_a_model_without_ranges_warns_and_one_with_ranges_uses_them(run_dir, tmp
         warnings.simplefilter("error")
         int8 = Predictor.from_run(model_dir, device="cpu", quantize="int8")
     layers = [m for m in int8.model.encoder.modules() if isinstance(m, int8_linear_class())]
-    assert all(layer.smoothed for layer in layers)
+    assert all(layer.calibrated for layer in layers)
 
 
 def test_token_probabilities_stay_close_to_fp32(run_dir):

@@ -112,7 +112,7 @@ def int8_linear_class() -> type:
             inner_weight[:, outliers] = 0
             inner_input = 1.0 / scales  # what the input is multiplied by before quantization
             inner_input[outliers] = 0
-            self.smoothed = bool(len(outliers)) or not torch.equal(scales, torch.ones_like(scales))
+            self.calibrated = bool(len(outliers)) or not torch.equal(scales, torch.ones_like(scales))
             self.register_buffer("inner_input", inner_input)
             weight_scale = inner_weight.abs().amax(1).clamp(min=1e-12) / 127  # per output channel
             quantized = (inner_weight / weight_scale[:, None]).round().clamp(-127, 127).to(torch.int8)
@@ -122,9 +122,10 @@ def int8_linear_class() -> type:
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             rows = x.reshape(-1, x.shape[-1]).float()
-            inner = rows * self.inner_input if self.smoothed else rows.clone()
+            inner = rows * self.inner_input if self.calibrated else rows
             scale = inner.abs().amax(1, keepdim=True).clamp_(min=1e-12) / 127  # per subword
-            out = torch._int_mm(inner.div_(scale).round_().to(torch.int8), self.weight_t).float()
+            inner = inner.div_(scale) if self.calibrated else inner / scale  # `rows` may be the caller's tensor
+            out = torch._int_mm(inner.round_().to(torch.int8), self.weight_t).float()
             out = out.mul_(scale).mul_(self.weight_scale)
             if len(self.outliers):
                 out.addmm_(rows.index_select(1, self.outliers), self.outlier_weight_t)
