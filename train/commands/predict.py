@@ -31,7 +31,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None,
                         help="default: the run's train.mixed_precision")
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
-                        help="CPU only: the encoder's linear layers as int8 products, one scale per subword "
+                        help="CPU only: the encoder's linear layers as int8 products, one scale per subword, "
+                             "loud channels in fp32 from the activation ranges fit saved in the model folder "
                              "(faster; bench/int8.py measures its speed-up and agreement with fp32)")
     parser.add_argument("--compile", action="store_true",
                         help="compile the encoder with torch.compile: about a minute once, then faster "
