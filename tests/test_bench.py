@@ -45,6 +45,7 @@ def test_inference_bench_runs_every_runner_on_a_saved_model(schema, tmp_path):
     assert set(report["runs"]) == {"predict", "predict-ner", "pipeline", "pipeline-heap"}
     assert report["runs"]["predict-ner"]["relations"] == 0
     assert report["runs"]["pipeline-heap"]["entities"] == report["runs"]["pipeline"]["entities"]
+    assert report["ratio_entities_only_same_allocator"] > 0
     assert report["runs"]["predict"]["entities"] == report["runs"]["predict-ner"]["entities"]
     assert all(0 < share <= 1 for share in (r["encoder_share"] for r in report["runs"].values()))
     assert report["limit_fraction"]["predict"] > 0
