@@ -18,6 +18,7 @@ from train.predict.predictor import Predictor
 from train.predict.quantize import (
     int8_linear,
     int8_linear_class,
+    load_activation_ranges,
     quantize_for_cpu,
     record_activation_ranges,
     save_activation_ranges,
@@ -104,6 +105,8 @@ def test_ranges_are_recorded_per_encoder_layer_and_saved(run_dir, tmp_path):
     assert not any(h for m in linears.values() for h in m._forward_hooks.values())  # the hooks are gone
     path = save_activation_ranges(tmp_path, ranges)
     assert path.name == "activation_ranges.safetensors"
+    loaded = load_activation_ranges(tmp_path)
+    assert loaded.keys() == ranges.keys() and all(torch.equal(loaded[k], ranges[k]) for k in ranges)
 
 
 def test_ranges_of_another_model_are_refused(run_dir):

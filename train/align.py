@@ -210,11 +210,11 @@ def sentence_labels(sentence: SentenceTokens, entities: list, schema: Schema) ->
     return [label_id[tag] for tag in tags]
 
 
-def label_window(window: Window, entities: list, sentence_labels: list[int], schema: Schema) -> None:
-    """The window's slice of its sentence's BIO label ids (`tagging.spans_to_tags` over the
-    sentence's subwords), and the mentions lying wholly inside the window."""
+def label_window(window: Window, entities: list, labels: list[int], schema: Schema) -> None:
+    """The window's slice of its sentence's BIO label ids (`labels`, from `sentence_labels`),
+    and the mentions lying wholly inside the window."""
     last = window.first + window.size - 1
-    window.labels = [IGNORE_INDEX] + sentence_labels[window.first:last + 1] + [IGNORE_INDEX]
+    window.labels = [IGNORE_INDEX] + labels[window.first:last + 1] + [IGNORE_INDEX]
     for ent, rng in entities:
         if rng is not None and window.first <= rng[0] and rng[1] <= last:
             window.mentions.append((rng[0] - window.first + 1, rng[1] - window.first + 1,

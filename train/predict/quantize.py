@@ -86,7 +86,7 @@ def int8_linear(linear: torch.nn.Linear, input_range: torch.Tensor | None = None
     """
     import torch
 
-    weight = linear.weight.detach().float().clone()
+    weight = linear.weight.detach().float()  # read, never written: Int8Linear makes its own tensors
     bias = None if linear.bias is None else linear.bias.detach().float().clone()
     if input_range is None:
         outliers, scales = torch.zeros(0, dtype=torch.long), torch.ones(weight.shape[1])
