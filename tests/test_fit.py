@@ -12,12 +12,15 @@ from helpers import FIVE_SEEDS, accelerate_launcher, tiny_config
 from safetensors.torch import load_file
 
 import train.fit.loop as loop
+from train.data.gazetteer import Gazetteer, word_key
+from train.evaluate.scoring import score_documents
 from train.fit.checkpoint import atomic_directory
 from train.fit.loop import RunDirectoryError, fit
 from train.predict.predictor import Predictor
 from train.splits import documents_by_split
 
-FAST = ["--train.epochs=3", "--train.patience=0", "--model.window_length=64", "--model.window_stride=16"]
+FAST = ["--train.epochs=3", "--train.patience=0", "--model.window_length=64", "--model.window_stride=16",
+        "--model.entity_ruler=true"]
 
 
 def small_config(out, *extra):
@@ -72,6 +75,27 @@ def test_run_records_activation_ranges_of_its_training_articles(finished_run):
     for name, layer in linears.items():  # the maxima cover what one training article's first batch reaches
         assert ranges[name].shape == (layer.in_features,)
         assert (ranges[name] >= seen[name] - 1e-5).all(), name
+
+
+def test_run_saves_an_entity_ruler_of_its_training_names_only(finished_run, schema):
+    out, _ = finished_run
+    splits = documents_by_split(small_config(out))
+    saved = Gazetteer.load(out / "model" / "gazetteer.json").entries
+    assert saved == Gazetteer.from_documents(splits["train"], schema).entries
+    held_out = {word_key(e.text) for d in splits["validation"] + splits["test"] for e in d.entities}
+    trained = {word_key(e.text) for d in splits["train"] for e in d.entities}
+    assert held_out - trained and not (held_out - trained) & saved.keys()  # no held-out name leaks in
+    assert Predictor.from_run(out, device="cpu").provenance["entity_ruler_names"] == len(saved)
+
+
+def test_test_scores_hold_the_model_alone_next_to_the_ruler(finished_run, schema):
+    out, metrics = finished_run
+    test_docs = documents_by_split(small_config(out))["test"]
+    plain = Predictor.from_run(out, device="cpu", entity_ruler=False).predict_documents(test_docs)
+    alone = score_documents(test_docs, plain, schema, draws=0)["ner"]["span"]["micro"]
+    assert metrics["ner"]["model_alone"]["micro"] == alone
+    ruled = Predictor.from_run(out, device="cpu").predict_documents(test_docs)
+    assert metrics["ner"]["span"]["micro"] == score_documents(test_docs, ruled, schema, draws=0)["ner"]["span"]["micro"]
 
 
 def test_existing_run_is_not_overwritten_by_accident(finished_run):

@@ -66,11 +66,12 @@ def test_dataset_card(schema):
     assert "{{" not in card and "{%" not in card
 
 
-def make_run(tmp_path, encoder="tiny", metrics=True):
+def make_run(tmp_path, encoder="tiny", metrics=True, entity_ruler=False):
     run = tmp_path / "run"
     (run / "model").mkdir(parents=True)
     config = yaml.safe_load((ROOT / "configs" / "tiny.yaml").read_text(encoding="utf-8"))
     config["model"]["encoder"] = encoder
+    config["model"]["entity_ruler"] = entity_ruler
     (run / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     labels = ["O"] + [f"{p}-{t}" for t in SCHEMA_YAML["entity_types"] for p in "BI"]
     schema = {"entity_types": [{"name": n, **s} for n, s in SCHEMA_YAML["entity_types"].items()],
@@ -107,6 +108,12 @@ def test_model_card_of_a_tiny_run_with_metrics(tmp_path):
     assert "0.250 | 0.125 | 0.167" in card               # end-to-end relations
     assert "| FACTION | 0.900 | 0.500 | 0.643 | 26 |" in card
     assert "## Intended use" in card and "## Out-of-scope use" in card
+    assert "Entity ruler" not in card
+
+
+def test_model_card_says_when_an_entity_ruler_is_part_of_the_model(tmp_path):
+    card = model_card(make_run(tmp_path, entity_ruler=True)[0])
+    assert "Entity ruler: the training articles' gold entity names" in card and "--no-entity-ruler" in card
 
 
 def test_model_card_of_an_arabert_run_without_metrics(tmp_path):

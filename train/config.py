@@ -105,6 +105,10 @@ class ModelConfig:
     """Hidden width of the relation head's feed-forward layer."""
     dropout: float = 0.1
     """Dropout in both heads."""
+    entity_ruler: bool = False
+    """Merge the training split's gold entity names, found again in text, into the model's
+    entities (a known name wins over the model spans it contains: `decode.merge_ruler_matches`);
+    the names are saved with the model as `gazetteer.json` and used by every later prediction."""
 
 
 @dataclass

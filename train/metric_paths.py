@@ -27,8 +27,18 @@ METRIC_BLOCKS = (
     MetricBlock("relations.end_to_end", "relations, end to end (strict)", "rel e2e"),
     MetricBlock("relations.boundaries", "relations, argument spans only (entity types ignored)", "rel bound"),
     MetricBlock("relations.found_entities", "relations, among correctly found entities", "rel found-ent"),
+    MetricBlock("ner.model_alone", "entities, strict char span, the model without its entity ruler", "ent alone"),
 )
 """Every block a report, the model card and cross-validation show, in that order."""
+
+BASELINE_COUNTERPARTS = {"ner.model_alone": "ner.span"}
+"""A model block the string-match baseline lacks -> the baseline block it is compared with
+(the baseline has no entity ruler: its strict spans are its entities alone)."""
+
+
+def counterpart(path: str) -> str:
+    """The block of another system's metrics that a model block is compared with."""
+    return BASELINE_COUNTERPARTS.get(path, path)
 
 
 def present_blocks(metrics: dict) -> list[tuple[MetricBlock, dict]]:

@@ -23,7 +23,7 @@ from ..progress import progress
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """How a run's model predicts: device, batch, precision, quantization, chunk, progress
+    """How a run's model predicts: device, batch, precision, quantization, entity ruler, chunk, progress
     (`predict` and `corpus` share these)."""
     parser.add_argument("--device", default=None,
                         help="cpu, cuda, cuda:1, ... (default: the accelerate process's device, cuda when available)")
@@ -37,6 +37,9 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compile", action="store_true",
                         help="compile the encoder with torch.compile: about a minute once, then faster "
                              "(bench/inference.py --compile measures it); for large inputs")
+    parser.add_argument("--no-entity-ruler", action="store_true",
+                        help="the model's entities alone: do not merge in the training names the run saved "
+                             "(model/gazetteer.json, written when the recipe sets model.entity_ruler)")
     parser.add_argument("--chunk", type=int, default=64, help="documents decoded together (memory stays bounded by this)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument("--progress-every", type=int, default=100,
@@ -77,7 +80,8 @@ def run_predict(args: argparse.Namespace) -> int:
         state.wait_for_everyone()  # every process has read the old shards before any is rewritten
         predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
                                        batch_size=args.batch_size, precision=args.precision, quantize=args.quantize,
-                                       relations=not args.entities_only, compile=args.compile)
+                                       relations=not args.entities_only, compile=args.compile,
+                                       entity_ruler=not args.no_entity_ruler)
         predictor.docs_per_chunk = args.chunk
         predictor.min_score = parse_min_score(args.min_score, predictor.schema) if args.min_score else None
         if world > 1:

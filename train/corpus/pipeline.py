@@ -69,7 +69,8 @@ def ensure_predictions(args, path: Path, provenance: Provenance) -> Path:
     from ..predict.predictor import Predictor
 
     predictor = Predictor.from_run(args.run_dir, device=args.device, batch_size=args.batch_size,
-                                   precision=args.precision, quantize=args.quantize, compile=args.compile)
+                                   precision=args.precision, quantize=args.quantize, compile=args.compile,
+                                   entity_ruler=not args.no_entity_ruler)
     predictor.docs_per_chunk = args.chunk
     writer = RecordWriter.to_file(partial_path(path))
     bar = progress(count_inputs(args.inputs), "predict", "doc", every=args.progress_every, disable=args.no_progress)

@@ -10,6 +10,7 @@ hold them.
 
 from __future__ import annotations
 
+from ..metric_paths import counterpart
 from .bootstrap import CONFIDENCE, DRAWS, SEED, paired_differences
 from .scoring import present_blocks
 
@@ -118,7 +119,8 @@ def paired_comparison(model: dict, baseline: dict) -> dict[str, dict]:
     if not mine or not other or mine["ids"] != other["ids"]:
         return {}
     settings = next((found["interval"] for _, found in present_blocks(model) if found.get("interval")), {})
-    return paired_differences(mine["counts"], other["counts"], settings.get("draws", DRAWS), settings.get("seed", SEED),
+    theirs = {path: other["counts"][counterpart(path)] for path in mine["counts"] if counterpart(path) in other["counts"]}
+    return paired_differences(mine["counts"], theirs, settings.get("draws", DRAWS), settings.get("seed", SEED),
                               settings.get("confidence", CONFIDENCE))
 
 
@@ -128,10 +130,10 @@ def comparison_rows(model: dict, baseline: dict, detailed: bool = True,
     (with the paired bootstrap interval), then (`detailed`) strict span F1 per entity type and
     end-to-end F1 per relation type."""
     paired = paired_comparison(model, baseline) if paired is None else paired
-    base = {block.title: found for block, found in present_blocks(baseline)}
-    rows = [(block.title, found["micro"]["f1"], base[block.title]["micro"]["f1"],
+    base = {block.path: found for block, found in present_blocks(baseline)}
+    rows = [(block.title, found["micro"]["f1"], base[counterpart(block.path)]["micro"]["f1"],
              (paired.get(block.path) or {}).get("interval"))
-            for block, found in present_blocks(model) if block.title in base]
+            for block, found in present_blocks(model) if counterpart(block.path) in base]
     if not detailed:
         return rows
     for section, key, label in (("ner", "span", "entity span F1"), ("relations", "end_to_end", "relation F1")):

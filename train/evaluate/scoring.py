@@ -73,15 +73,26 @@ class Predicts(Protocol):
     def predict_relations(self, docs: Sequence[Document]) -> list[Document]: ...
 
 
+def model_alone_predictions(predictor: Predicts, gold: Sequence[Document]) -> list[Document] | None:
+    """A predictor's entities without its entity ruler (`predict/ruler.py`); None when it has none."""
+    if getattr(predictor, "ruler", None) is None:
+        return None
+    return predictor.without_ruler().predict_documents(gold)
+
+
 def score_documents(gold: Sequence[Document], predicted: Sequence[Document], schema: Schema,
                     given_entities: Sequence[Document] | None = None, draws: int = DRAWS, seed: int = SEED,
-                    confidence: float = CONFIDENCE) -> dict:
+                    confidence: float = CONFIDENCE, model_alone: Sequence[Document] | None = None) -> dict:
     """All entity and relation metrics of `predicted` against every document in `gold`;
-    `given_entities`, predictions made with the gold entities as input, adds `gold_entities`.
+    `given_entities`, predictions made with the gold entities as input, adds `gold_entities`;
+    `model_alone`, the same model's predictions without its entity ruler, adds `ner.model_alone`.
     `draws`, `seed` and `confidence` set the bootstrap intervals (`draws=0`: none)."""
     pairs = pair_documents(gold, predicted)
     counts: dict[str, list] = {}
     ner, word_counts = entity_scores(pairs, schema, counts)
+    if model_alone is not None:
+        alone = strict_span_counts(pair_documents(gold, model_alone))
+        ner["model_alone"], counts["ner.model_alone"] = alone.block(schema.entity_names), alone.documents
     relations = relation_scores(pairs, schema, counts)
     if given_entities is not None:
         given: dict[str, list] = {}
@@ -122,19 +133,19 @@ def score_predictor(predictor: Predicts, gold: Sequence[Document], schema: Schem
                     seed: int = SEED) -> tuple[dict, list[Document]]:
     """(metrics, end-to-end predictions) of a predictor on gold documents, both relation settings."""
     predicted = predictor.predict_documents(gold)
-    return score_documents(gold, predicted, schema, predictor.predict_relations(gold), draws, seed), predicted
+    return score_documents(gold, predicted, schema, predictor.predict_relations(gold), draws, seed,
+                           model_alone=model_alone_predictions(predictor, gold)), predicted
 
 
 def entity_scores(pairs: list[DocPair], schema: Schema, per_document: dict | None = None) -> tuple[dict, dict]:
     """The `ner` section, and the number of sentences and words the seqeval figure saw;
     `per_document`, when given, receives each view's per-document micro counts."""
     types = schema.entity_names
-    strict, lenient = TypedCounts(), TypedCounts()
+    strict, lenient = strict_span_counts(pairs), TypedCounts()
     gold_tags, pred_tags, seqeval_documents = [], [], []
     for pair in pairs:
         gold = sorted({entity_span(e) for e in pair.gold.entities})
         pred = sorted({entity_span(e) for e in pair.pred_entities})
-        strict.add_sets({(t, (a, b)) for a, b, t in gold}, {(t, (a, b)) for a, b, t in pred})
         matched, _, _ = greedy_match(gold, pred, same_type_overlap)
         lenient.add([gold[i][2] for i, _ in matched], [p[2] for p in pred], [g[2] for g in gold])
         doc_gold_tags, doc_pred_tags = sentence_tags(pair.text, gold, pred)
@@ -147,6 +158,15 @@ def entity_scores(pairs: list[DocPair], schema: Schema, per_document: dict | Non
     ner = {"span": strict.block(types), "seqeval": seqeval_block(gold_tags, pred_tags, types),
            "lenient": lenient.block(types), "confusion": confusion_table(pairs, schema)}
     return ner, {"sentences": len(gold_tags), "words": sum(len(tags) for tags in gold_tags)}
+
+
+def strict_span_counts(pairs: list[DocPair]) -> TypedCounts:
+    """Exact (start, end, type) matches of predicted against gold entities, per document."""
+    strict = TypedCounts()
+    for pair in pairs:
+        strict.add_sets({(t, (a, b)) for a, b, t in {entity_span(e) for e in pair.gold.entities}},
+                        {(t, (a, b)) for a, b, t in {entity_span(e) for e in pair.pred_entities}})
+    return strict
 
 
 def document_counts(pairs: list[DocPair], schema: Schema) -> dict:

@@ -9,6 +9,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..data.gazetteer import Gazetteer
+from ..predict.ruler import save_ruler
+
 CHECKPOINT = "checkpoint"
 BEST_MODEL = "model"
 TRAINER_STATE = "trainer_state.json"
@@ -64,11 +67,13 @@ def atomic_directory(final: Path):
     swap_into_place(tmp, final)
 
 
-def save_model(model, tokenizer, path: Path) -> None:
-    """`save_pretrained` of model (safetensors, config with id2label and schema) and tokenizer."""
+def save_model(model, tokenizer, path: Path, ruler: Gazetteer | None = None) -> None:
+    """`save_pretrained` of model (safetensors, config with id2label and schema) and tokenizer,
+    and the entity ruler's names when there is one (`predict/ruler.py`)."""
     with atomic_directory(path) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
+        save_ruler(ruler, tmp)
 
 
 def save_checkpoint(accelerator, model, tokenizer, state: TrainerState, run_dir: Path) -> None:

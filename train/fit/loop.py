@@ -29,6 +29,7 @@ from ..align import training_windows
 from ..config import Config
 from ..data.dataset import DatasetBuildError, gold_totals, sentence_documents
 from ..data.documents import Document, write_jsonl
+from ..data.gazetteer import Gazetteer
 from ..data.schema import Schema
 from ..evaluate.baseline import StringMatchBaseline
 from ..evaluate.report import format_comparison
@@ -39,6 +40,7 @@ from ..interop.model_card import write_model_card
 from ..metric_paths import SELECTION_ALIASES
 from ..predict.predictor import Predictor
 from ..predict.quantize import record_activation_ranges, save_activation_ranges
+from ..predict.ruler import build_ruler
 from ..progress import progress
 from .batches import LengthGroupedBatches, collate_windows
 from .build import build_model, freeze, make_optimizer
@@ -67,29 +69,34 @@ def select_value(metrics: dict, name: str) -> float:
     return sum(metric_at(metrics, path) for path in paths) / len(paths)
 
 
-def predict_split(accelerator: Accelerator, predictor: Predictor,
-                  docs: list[Document]) -> tuple[list[Document], list[Document]]:
-    """End-to-end predictions and relations given the gold entities, with every process
-    taking a share of the documents; all processes get all predictions."""
+def predict_split(accelerator: Accelerator, predictor: Predictor, docs: list[Document],
+                  model_alone: bool = False) -> list[tuple[Document, Document, Document | None]]:
+    """Per document: the end-to-end prediction, relations given the gold entities and, with
+    `model_alone` and an entity ruler, the model's entities without it; every process
+    predicts a share of the documents and all processes get every prediction."""
     share = docs[accelerator.process_index::accelerator.num_processes]
+    alone = predictor.without_ruler().predict_documents(share) if model_alone and predictor.ruler else [None] * len(share)
     mine = list(zip(range(accelerator.process_index, len(docs), accelerator.num_processes),
-                    zip(predictor.predict_documents(share), predictor.predict_relations(share))))
+                    zip(predictor.predict_documents(share), predictor.predict_relations(share), alone)))
     everyone = gather_object(mine) if accelerator.num_processes > 1 else mine
-    ordered = [pair for _, pair in sorted(everyone, key=lambda item: item[0])]
-    return [p for p, _ in ordered], [g for _, g in ordered]
+    return [triple for _, triple in sorted(everyone, key=lambda item: item[0])]
 
 
 def score_split(accelerator: Accelerator, predictor: Predictor, docs: list[Document],
-                schema: Schema) -> tuple[dict, list[Document]]:
-    """(metrics with both relation settings, end-to-end predictions) of `docs`."""
-    predicted, given = predict_split(accelerator, predictor, docs)
-    return score_documents(docs, predicted, schema, given), predicted
+                schema: Schema, model_alone: bool = False) -> tuple[dict, list[Document]]:
+    """(metrics with both relation settings and, with `model_alone`, the model's entities
+    without the entity ruler; end-to-end predictions) of `docs`."""
+    rows = predict_split(accelerator, predictor, docs, model_alone)
+    predicted, given = [row[0] for row in rows], [row[1] for row in rows]
+    alone = [row[2] for row in rows] if rows and rows[0][2] is not None else None
+    return score_documents(docs, predicted, schema, given, model_alone=alone), predicted
 
 
-def make_predictor(accelerator: Accelerator, model, tokenizer, config: Config) -> Predictor:
-    """A predictor around the (unwrapped) model being trained or selected."""
+def make_predictor(accelerator: Accelerator, model, tokenizer, config: Config, ruler: Gazetteer | None) -> Predictor:
+    """A predictor around the (unwrapped) model being trained or selected, decoding as the
+    saved model will (with the entity ruler when there is one)."""
     return Predictor(accelerator.unwrap_model(model), tokenizer, config.train.eval_batch_size, accelerator.device,
-                     config.train.mixed_precision)
+                     config.train.mixed_precision, ruler=ruler)
 
 
 def log_line(path: Path, record: dict) -> None:
@@ -153,6 +160,7 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
         raise RunDirectoryError(f"{run_dir}: --resume with a config that changes the model:\n  " + "\n  ".join(conflicts))
     train_docs, val_docs, test_docs = splits["train"], splits["validation"], splits["test"]
     say(f"dataset: {data.status}; documents: train {len(train_docs)}, validation {len(val_docs)}, test {len(test_docs)}")
+    ruler = build_ruler(train_docs, schema) if config.model.entity_ruler else None
 
     state = read_trainer_state(run_dir) if resume else None
     model, tokenizer = load_for_resume(run_dir, config) if state else build_model(config, schema, train_docs)
@@ -183,11 +191,11 @@ def train_and_select(accelerator: Accelerator, config: Config, run_dir: Path, re
     for epoch in range(state.epoch, epochs):
         sampler.epoch = epoch
         train_one_epoch(accelerator, model, optimizer, scheduler, loader, config, state, epoch, run_dir, quiet, epochs)
-        predictor = make_predictor(accelerator, model, tokenizer, config)
+        predictor = make_predictor(accelerator, model, tokenizer, config, ruler)
         metrics = score_split(accelerator, predictor, val_docs, schema)[0] if val_docs else None
         improved = record_epoch(metrics, state, epoch, t.select_metric, run_dir, accelerator, say)
         if improved and accelerator.is_main_process:
-            save_model(accelerator.unwrap_model(model), tokenizer, run_dir / BEST_MODEL)
+            save_model(accelerator.unwrap_model(model), tokenizer, run_dir / BEST_MODEL, ruler)
         state.epoch = epoch + 1
         stop = bool(t.patience) and state.bad_epochs >= t.patience
         if checkpoint_due(state, improved, t.checkpoint_every, stop or state.epoch == epochs):
@@ -303,7 +311,7 @@ def finish(accelerator, run_dir: Path, splits: dict[str, list[Document]], schema
     test_docs = splits["test"]
     best = Predictor.from_run(run_dir / BEST_MODEL, device=str(accelerator.device), batch_size=config.train.eval_batch_size,
                               precision=config.train.mixed_precision)
-    metrics, predictions = score_split(accelerator, best, test_docs, schema) if test_docs else ({}, [])
+    metrics, predictions = score_split(accelerator, best, test_docs, schema, model_alone=True) if test_docs else ({}, [])
     if accelerator.is_main_process and test_docs:
         baseline, _ = score_predictor(StringMatchBaseline.fit(splits["train"], schema), test_docs, schema)
         val_docs = splits["validation"]  # calibration and operating points, written with the reports

@@ -28,6 +28,7 @@ from ..evaluate.report import (
     source_rows,
 )
 from ..evaluate.scoring import METRIC_BLOCKS as SCORED_BLOCKS
+from ..metric_paths import counterpart
 from .card_text import front_matter, guideline_summary, opposing_outlets, sources_table, table
 
 # (section, block, what it measures) of metrics.json, in the order the card lists them.
@@ -113,7 +114,8 @@ def metrics_section(metrics: dict | None, test_ids: list[str], baseline: dict | 
         found = metrics.get(section, {}).get(block) or {}
         micro = found.get("micro")
         if micro:
-            base = ((baseline or {}).get(section, {}).get(block) or {}).get("micro")
+            base_section, base_block = counterpart(f"{section}.{block}").split(".")
+            base = ((baseline or {}).get(base_section, {}).get(base_block) or {}).get("micro")
             rows.append([title, *(f"{float(micro[k]):.3f}" for k in ("precision", "recall")),
                          f1_text(float(micro["f1"]), found.get("interval")), micro.get("support", ""),
                          f"{float(base['f1']):.3f}" if base else "-"]
@@ -195,12 +197,21 @@ def training_section(run: dict) -> list[str]:
         f"{listed('validation', 'none')}, test {listed('test', 'none')}, train {listed('train', 'every other document')}."
         + (f" The selected model is from epoch {best}." if best else ""),
         "",
+        *ruler_note(run["config"].get("model") or {}),
         *opposing_outlets(),
         "",
         *sources_table(),
         "",
         *guideline_summary(),
     ]
+
+
+def ruler_note(model_cfg: dict) -> list[str]:
+    if not model_cfg.get("entity_ruler"):
+        return []
+    return ["Entity ruler: the training articles' gold entity names (`model/gazetteer.json`) are found again in "
+            "new text and merged into the model's entities; a known name wins over the model spans it contains, and "
+            "the figures below include it. `predict --no-entity-ruler` gives the model's entities alone.", ""]
 
 
 def model_card(run_dir: str | Path) -> str:

@@ -10,6 +10,7 @@ unfinished sentences are kept.
 from __future__ import annotations
 
 import contextlib
+import copy
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,12 +25,14 @@ from models.joint import JointModel, flatten_mentions, pad_rows
 
 from ..align import SentenceTokens, Window, candidate_pairs, entities_in_sentence, make_windows, tokenize_documents
 from ..data.documents import Document, Entity
+from ..data.gazetteer import Gazetteer
 from ..data.schema import Schema, schema_from_dict
 from ..decode import (
     build_document,
     centrality,
     decode_bio,
     entities_from_spans,
+    merge_ruler_matches,
     merge_windows,
     pick_relations,
     punctuation_only,
@@ -39,6 +42,7 @@ from .memory import keep_freed_memory
 from .min_score import apply_min_score
 from .provenance import model_folder, provenance
 from .quantize import load_activation_ranges, quantize_for_cpu
+from .ruler import load_ruler, ruler_matches
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -68,7 +72,8 @@ class _SentenceState:
 
 class Predictor:
     def __init__(self, model: JointModel, tokenizer, batch_size: int = 32, device: str | torch.device = "cpu",
-                 precision: str = "no", docs_per_chunk: int = 64, relations: bool = True):
+                 precision: str = "no", docs_per_chunk: int = 64, relations: bool = True,
+                 ruler: Gazetteer | None = None):
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
@@ -79,6 +84,8 @@ class Predictor:
         self.relations = relations
         """False: entities only (the relation head is not run; documents hold no relations)."""
         self.docs_per_chunk = docs_per_chunk
+        self.ruler = ruler
+        """The entity ruler's names (`ruler.py`), merged into the decoded entities; None: the model's alone."""
         self.min_score: dict[str, float] | None = None
         """Per-type score thresholds (`evaluate.min_score`); predictions below them are dropped."""
         self.provenance: dict | None = None
@@ -87,12 +94,13 @@ class Predictor:
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
                  precision: str | None = None, quantize: str | None = None,
-                 relations: bool = True, compile: bool = False) -> "Predictor":
+                 relations: bool = True, compile: bool = False, entity_ruler: bool = True) -> "Predictor":
         """Load from a run directory (its `model/` folder) or from a saved model folder;
         `quantize="int8"` quantizes the linear layers for CPU inference (`quantize.py`);
         `compile=True` compiles the encoder with `torch.compile` (dynamic shapes: windows
         vary in length), a one-time cost of tens of seconds that pays on large inputs.
-        On the CPU it sets the process's allocator to keep freed memory (`memory.py`)."""
+        On the CPU it sets the process's allocator to keep freed memory (`memory.py`).
+        The model folder's entity ruler (`ruler.py`) is used unless `entity_ruler=False`."""
         path = Path(path)
         model_dir = model_folder(path)
         if not (model_dir / "config.json").exists():
@@ -110,8 +118,11 @@ class Predictor:
         if compile:
             model.encoder = torch.compile(model.encoder, dynamic=True)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        predictor = cls(model, tokenizer, batch_size or 32, device, precision, relations=relations)
+        ruler = load_ruler(model_dir) if entity_ruler else None
+        predictor = cls(model, tokenizer, batch_size or 32, device, precision, relations=relations, ruler=ruler)
         predictor.provenance = provenance(path, model_dir)
+        if ruler is not None:
+            predictor.provenance["entity_ruler_names"] = len(ruler.entries)
         if quantize:
             predictor.provenance["quantization"] = quantize
         if compile:
@@ -119,6 +130,12 @@ class Predictor:
         if not relations:
             predictor.provenance["entities_only"] = True
         return predictor
+
+    def without_ruler(self) -> "Predictor":
+        """This predictor (the same model, no copy of it) decoding the model's entities alone."""
+        plain = copy.copy(self)
+        plain.ruler = None
+        return plain
 
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[Document]:
         ids = ids if ids is not None else [str(i) for i in range(len(texts))]
@@ -212,6 +229,8 @@ class Predictor:
             decoded = decode_bio(merged, self.bio_labels, sentence.words,
                                  punctuation_only(texts[sentence.doc], sentence.spans))
             found = entities_from_spans(texts[sentence.doc], sentence.spans, decoded, sentence.words)
+            if self.ruler is not None:
+                found = merge_ruler_matches(found, ruler_matches(self.ruler, texts[sentence.doc], sentence))
         else:
             found = [(e, rng) for e, rng in entities_in_sentence(sentence, given[sentence.doc]) if rng is not None]
         base = len(entities[sentence.doc])
