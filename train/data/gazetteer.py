@@ -67,11 +67,6 @@ class Gazetteer:
         """Both lists; where both hold a name, this one's type wins."""
         return Gazetteer({**other.entries, **self.entries})
 
-    @cached_property
-    def longest(self) -> int:
-        """Words in the longest entry (a gazetteer is not changed after it is built)."""
-        return max((len(k) for k in self.entries), default=0)
-
     def match(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, type) of every match in `text`, sentence by sentence, raw offsets."""
         return [m for s, e in sentence_spans(text) for m in self.match_sentence(text[s:e], s)]
@@ -93,11 +88,24 @@ class Gazetteer:
             i += length
         return found
 
+    @cached_property
+    def longest_from(self) -> dict[str, int]:
+        """First word of an entry -> words in the longest entry that starts with it (a
+        gazetteer is not changed after it is built)."""
+        out: dict[str, int] = {}
+        for key in self.entries:
+            out[key[0]] = max(out.get(key[0], 0), len(key))
+        return out
+
     def _match_at(self, tokens: list[str], i: int) -> tuple[int, int, str] | None:
         """(words, proclitic letters stripped, type) of the best match starting at word i."""
-        for length in range(min(self.longest, len(tokens) - i), 0, -1):
+        forms = [(stripped, form) for stripped, form in enumerate(strip_proclitics(tokens[i]))
+                 if form in self.longest_from]  # most words begin no entry: one lookup per form
+        if not forms:
+            return None
+        for length in range(min(max(self.longest_from[f] for _, f in forms), len(tokens) - i), 0, -1):
             rest = tuple(tokens[i + 1:i + length])
-            for stripped, form in enumerate(strip_proclitics(tokens[i])):
+            for stripped, form in forms:
                 etype = self.entries.get((form,) + rest)
                 if etype is not None:
                     return length, stripped, etype
