@@ -63,9 +63,20 @@ def test_ruler_holds_the_training_names_and_round_trips(schema, tmp_path):
     assert ruler.entries == {("قوات", "النظام"): "FACTION", ("حلب",): "LOCATION", ("قسد",): "FACTION",
                              ("الرقة",): "LOCATION", ("داعش",): "FACTION"}
     save_ruler(ruler, tmp_path)
-    assert load_ruler(tmp_path).entries == ruler.entries
+    assert load_ruler(tmp_path, schema.entity_names).entries == ruler.entries
     save_ruler(None, tmp_path / "none")
-    assert load_ruler(tmp_path / "none") is None
+    assert load_ruler(tmp_path / "none", schema.entity_names) is None
+
+
+@pytest.mark.parametrize("content, reason", [
+    ('[["قسد", "FACTION"], ["حلب"]]', "expected a JSON list of \\[name, entity type\\] pairs"),
+    ('{"قسد": "FACTION"}', "expected a JSON list"),
+    ('[["قسد", "FACTION"], ["حلب", "CITY"]]', "unknown entity type\\(s\\) 'CITY'; the model's types are FACTION"),
+])
+def test_a_hand_edited_ruler_file_that_is_wrong_is_named_with_the_reason(schema, tmp_path, content, reason):
+    (tmp_path / RULER_FILE).write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=f"{RULER_FILE}: {reason}"):
+        load_ruler(tmp_path, schema.entity_names)
 
 
 @pytest.fixture(scope="module")

@@ -118,7 +118,7 @@ class Predictor:
         if compile:
             model.encoder = torch.compile(model.encoder, dynamic=True)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        ruler = load_ruler(model_dir) if entity_ruler else None
+        ruler = load_ruler(model_dir, model.config.entity_types) if entity_ruler else None
         predictor = cls(model, tokenizer, batch_size or 32, device, precision, relations=relations, ruler=ruler)
         predictor.provenance = provenance(path, model_dir)
         if ruler is not None:

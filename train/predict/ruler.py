@@ -32,10 +32,24 @@ def save_ruler(ruler: Gazetteer | None, model_dir: Path) -> None:
         ruler.save(Path(model_dir) / RULER_FILE)
 
 
-def load_ruler(model_dir: Path) -> Gazetteer | None:
-    """The model folder's ruler, or None (a run trained without one, or before rulers)."""
+def load_ruler(model_dir: Path, entity_types: list[str]) -> Gazetteer | None:
+    """The model folder's ruler, or None (a run trained without one, or before rulers).
+
+    The file may be edited by hand (names added, such as an actor list); ValueError names it
+    when it is not a JSON list of [name, type] pairs or a type is not one of `entity_types`.
+    """
     path = Path(model_dir) / RULER_FILE
-    return Gazetteer.load(path) if path.exists() else None
+    if not path.exists():
+        return None
+    try:
+        ruler = Gazetteer.load(path)
+    except (ValueError, TypeError, AttributeError) as error:
+        raise ValueError(f"{path}: expected a JSON list of [name, entity type] pairs ({error})") from None
+    unknown = sorted({etype for etype in ruler.entries.values() if etype not in entity_types})
+    if unknown:
+        raise ValueError(f"{path}: unknown entity type(s) {', '.join(map(repr, unknown))}; the model's types are "
+                         f"{', '.join(entity_types)}")
+    return ruler
 
 
 def ruler_matches(ruler: Gazetteer, text: str, sentence: SentenceTokens) -> list[tuple[Entity, tuple[int, int]]]:
