@@ -78,6 +78,11 @@ def test_fit_help_lists_every_config_field_with_its_docstring(capsys):
     assert "When positive, train for this many optimizer steps" in text
 
 
+def test_the_model_alone_block_cannot_select_epochs():
+    with pytest.raises(ConfigError, match="train.select_metric: ner.model_alone is scored on the test split only"):
+        load_config(ROOT / "configs" / "e5-small.yaml", ["--train.select_metric=ner.model_alone.micro.f1"])
+
+
 @pytest.mark.parametrize("command", ["fit", "check", "cv"])
 def test_a_misspelled_metric_fails_before_torch_is_imported(command):
     """A typo in select_metric is reported, with the valid paths, before any slow import."""

@@ -204,6 +204,11 @@ def test_tiny_model_predicts_and_a_second_call_resumes(tmp_path, schema):
     assert (tmp_path / "out" / "predictions.jsonl").read_text(encoding="utf-8") == first
     rows = read_csv(tmp_path / "out" / "mentions.csv")
     assert {r["doc"] for r in rows} <= {json.loads(line)["id"] for line in lines}
+    # an entity ruler added to the model changes its predictions: the old ones are not reused
+    (tmp_path / "run" / "model" / "gazetteer.json").write_text('[["حلب", "LOCATION"]]', encoding="utf-8")
+    assert main(args) == 1
+    assert main(args + ["--no-entity-ruler"]) == 0  # without it, the model is the one that predicted them
+    assert (tmp_path / "out" / "predictions.jsonl").read_text(encoding="utf-8") == first
 
 
 def test_slice_end_to_end_with_baseline_predictions(tmp_path, all_gold_docs, schema):

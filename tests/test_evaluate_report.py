@@ -71,6 +71,19 @@ def test_text_table_has_headline_rows_per_type(scored, schema):
     assert "model" in comparison and "+0.000" in comparison
 
 
+def test_the_model_alone_is_compared_with_the_baseline_s_spans(schema):
+    start = TEXT.index("حلب")
+    gold = Document("d", TEXT, [Entity("T1", "LOCATION", start, start + 3, "حلب")], [])
+    right = Document("d", None, [Entity("P1", "LOCATION", start, start + 3, "حلب")], [])
+    wrong = Document("d", None, [Entity("P1", "FACTION", start, start + 3, "حلب")], [])
+    model = score_documents([gold], [right], schema, draws=0, model_alone=[wrong])
+    baseline = score_documents([gold], [right], schema, draws=0)
+    assert model["ner"]["model_alone"]["micro"]["f1"] == 0.0 and model["ner"]["span"]["micro"]["f1"] == 1.0
+    text = format_comparison(model, baseline, detailed=False)
+    row = next(line for line in text.splitlines() if line.startswith("entities, strict char span, the model without"))
+    assert row.split()[-3:] == ["0.000", "1.000", "-1.000"]
+
+
 def test_md_escape_and_segments():
     assert md_escape("a|b*c\nd") == "a\\|b\\*c d"
     spans = [{"start": 12, "end": 15}, {"start": 13, "end": 14}, {"start": 16, "end": 18}]

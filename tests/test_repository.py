@@ -35,10 +35,14 @@ def test_readme_main_command_sets_up_and_trains_the_default_recipe():
 def test_floors_file_parses_and_covers_the_ci_config():
     config = load_config(ROOT / "configs" / "e5-small.yaml")
     floors = load_floors(ROOT / "configs" / "floors.yaml", config.name)
-    assert set(floors) == {"ner.span.micro.f1", "relations.end_to_end.micro.f1"}
-    metrics = {"ner": {"span": {"micro": {"f1": 0.9}}}, "relations": {"end_to_end": {"micro": {"f1": 0.0}}}}
+    assert set(floors) == {"ner.span.micro.f1", "ner.model_alone.micro.f1", "relations.end_to_end.micro.f1"}
+    metrics = {"ner": {"span": {"micro": {"f1": 0.9}}, "model_alone": {"micro": {"f1": 0.9}}},
+               "relations": {"end_to_end": {"micro": {"f1": 0.0}}}}
+    assert [line.split()[0] for line in compare(metrics, floors)] == ["ok", "ok", "FAIL"]
+    del metrics["ner"]["model_alone"]  # a model trained without its entity ruler: a failed floor, not a crash
     lines = compare(metrics, floors)
-    assert [line.split()[0] for line in lines] == ["ok", "FAIL"]
+    assert [line.split()[0] for line in lines] == ["ok", "FAIL", "FAIL"]
+    assert "ner.model_alone.micro.f1: not in the metrics" in lines[1]
 
 
 def test_no_label_list_outside_the_schema():

@@ -5,6 +5,7 @@ import json
 import shutil
 
 import pytest
+import yaml
 from helpers import tiny_config
 
 import train.fit.loop as loop
@@ -63,6 +64,12 @@ def test_resume_refuses_a_config_that_changes_the_model(tmp_path, monkeypatch):
     assert "model.tiny: run has" in str(refused.value) and "model.relation_hidden: run has 256" in str(refused.value)
     saved = json.loads((out / "model" / "config.json").read_text(encoding="utf-8"))
     assert saved["relation_hidden"] == 256  # nothing was rewritten
+    # a run written before a field existed ran with its default: turning the entity ruler on is a change
+    run_config = yaml.safe_load((out / "config.yaml").read_text(encoding="utf-8"))
+    del run_config["model"]["entity_ruler"]
+    (out / "config.yaml").write_text(yaml.safe_dump(run_config, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RunDirectoryError, match="model.entity_ruler: run has False, config has True"):
+        fit(tiny_config(*FAST, f"--train.output_dir={out}", "--model.entity_ruler=true"), resume=True, quiet=True)
 
 
 def test_resume_without_a_checkpoint_says_so(tmp_path):

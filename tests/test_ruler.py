@@ -12,6 +12,7 @@ from train.align import SentenceTokens
 from train.data.documents import Entity
 from train.data.gazetteer import Gazetteer
 from train.decode import merge_ruler_matches
+from train.files import file_sha256
 from train.predict.predictor import Predictor
 from train.predict.ruler import RULER_FILE, build_ruler, load_ruler, ruler_matches, save_ruler
 
@@ -33,6 +34,22 @@ def test_a_match_replaces_the_model_spans_it_contains_and_sets_the_type():
 def test_a_match_on_the_same_span_wins_its_type():
     merged = merge_ruler_matches([span(3, 8, "FACTION")], [span(3, 8, "LOCATION", None)])
     assert spans_of(merged) == [(3, 8, "LOCATION", None)]
+
+
+def test_a_name_the_model_found_itself_keeps_the_model_s_score():
+    merged = merge_ruler_matches([span(3, 8, "FACTION", 0.7)], [span(3, 8, "FACTION", None)])
+    assert spans_of(merged) == [(3, 8, "FACTION", 0.7)]
+
+
+def test_a_match_that_contains_one_model_span_and_crosses_another_is_dropped():
+    model = [span(0, 4), span(8, 14, "LOCATION")]
+    assert spans_of(merge_ruler_matches(model, [span(0, 10, "FACTION", None)])) == spans_of(model)
+
+
+def test_matches_inside_one_longer_model_span_are_dropped():
+    model = [span(0, 20)]
+    merged = merge_ruler_matches(model, [span(0, 5, "LOCATION", None), span(10, 15, "LOCATION", None)])
+    assert spans_of(merged) == spans_of(model)
 
 
 def test_a_match_is_added_where_the_model_found_nothing_in_text_order():
@@ -79,6 +96,13 @@ def test_a_hand_edited_ruler_file_that_is_wrong_is_named_with_the_reason(schema,
         load_ruler(tmp_path, schema.entity_names)
 
 
+def test_names_added_by_hand_match_whatever_their_diacritics_or_spacing(schema, tmp_path):
+    (tmp_path / RULER_FILE).write_text('[["حَلَب", "LOCATION"], ["  قوات   النظام ", "FACTION"]]', encoding="utf-8")
+    ruler = load_ruler(tmp_path, schema.entity_names)
+    text = "سيطرت قوات النظام على حلب"
+    assert [(text[a:b], t) for a, b, t in ruler.match(text)] == [("قوات النظام", "FACTION"), ("حلب", "LOCATION")]
+
+
 @pytest.fixture(scope="module")
 def run_with_ruler(tmp_path_factory, schema):
     """A small untrained model whose folder holds a ruler naming a word of TEXT with a new type."""
@@ -106,12 +130,18 @@ def test_predict_uses_the_run_s_ruler_unless_told_not_to(run_with_ruler, tmp_pat
         assert ({"start": aleppo, "end": aleppo + 3, "type": "FACTION"}.items()
                 <= next((e for e in record["entities"] if e["start"] == aleppo), {}).items()) == ruled_expected
         assert record["provenance"].get("entity_ruler_names") == (1 if ruled_expected else None)
+        assert (record["provenance"].get("entity_ruler_sha256") == file_sha256(run_with_ruler / "model" / RULER_FILE)
+                if ruled_expected else "entity_ruler_sha256" not in record["provenance"])
 
 
-def test_a_run_without_a_ruler_predicts_as_before(run_with_ruler, tmp_path):
+def test_a_run_without_a_ruler_file_predicts_the_model_s_entities(run_with_ruler, tmp_path):
     bare = tmp_path / "bare"
     shutil.copytree(run_with_ruler, bare)
     (bare / "model" / RULER_FILE).unlink()
-    docs = Predictor.from_run(bare, device="cpu").predict([TEXT])
+    predictor = Predictor.from_run(bare, device="cpu")
+    assert predictor.ruler is None and "entity_ruler_names" not in predictor.provenance
+    docs = predictor.predict([TEXT])
+    ruled = Predictor.from_run(run_with_ruler, device="cpu").predict([TEXT])
     plain = Predictor.from_run(run_with_ruler, device="cpu", entity_ruler=False).predict([TEXT])
     assert json.dumps([d.to_dict() for d in docs]) == json.dumps([d.to_dict() for d in plain])
+    assert json.dumps([d.to_dict() for d in docs]) != json.dumps([d.to_dict() for d in ruled])

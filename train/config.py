@@ -230,6 +230,9 @@ def _check_values(config: Config, problems: list[str]) -> None:
         why = check_metric_path(config.train.select_metric, schema_type_names(config), aliases=True)
         if why:
             problems.append(f"train.select_metric: {why}")
+        elif config.train.select_metric.startswith("ner.model_alone."):
+            problems.append("train.select_metric: ner.model_alone is scored on the test split only; select on "
+                            "ner.span (the entities the saved model predicts)")
     _check_ranges(config, problems)
     if not str(config.train.output_dir).strip():
         problems.append("train.output_dir: must name a folder (empty means the working directory)")

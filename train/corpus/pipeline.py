@@ -30,8 +30,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..data.documents import Document, DocumentError, document_from_dict
-from ..files import check_output_file
+from ..files import check_output_file, file_sha256
 from ..predict.inputs import count_inputs, iter_inputs
+from ..predict.provenance import model_folder
+from ..predict.ruler import RULER_FILE
 from ..progress import progress
 from .aggregate import EDGE_COLUMNS, MENTION_COLUMNS, SKIPPED, DocInfo, EdgeTable, mention_rows
 from .dedup import NearDuplicates
@@ -45,22 +47,30 @@ SIDE_COLORS = {"government": "#c0392b", "government_ally": "#e67e22", "oppositio
 
 
 # ---------------------------------------------------------------------- predicting
+def ruler_sha256(run_dir: Path) -> str | None:
+    """First 16 hex digits of the SHA-256 of the run's entity ruler file, None without one."""
+    path = model_folder(Path(run_dir)) / RULER_FILE
+    return file_sha256(path)[:16] if path.is_file() else None
+
+
 def ensure_predictions(args, path: Path, provenance: Provenance) -> Path:
     """Predict the inputs into `path`, keeping the records an earlier call finished (the model
-    must be the same: `<path>.meta.json`); returns `path`. Raises ValueError for another
-    model's predictions."""
+    and its entity ruler must be the same: `<path>.meta.json`); returns `path`. Raises
+    ValueError for another model's predictions."""
     from ..predict.output import RecordWriter, partial_path, records_to_keep
     from ..predict.stream import predict_stream
 
     meta_path = path.with_name(path.name + ".meta.json")
     check_output_file(meta_path)
-    wanted = {"run_id": provenance.run_id, "weights_sha256": provenance.weights_sha256}
+    wanted = {"run_id": provenance.run_id, "weights_sha256": provenance.weights_sha256,
+              "entity_ruler_sha256": None if args.no_entity_ruler else ruler_sha256(args.run_dir)}
     if meta_path.is_file():
         recorded = json.loads(meta_path.read_text(encoding="utf-8"))
         if {k: recorded.get(k) for k in wanted} != wanted:
             raise ValueError(f"{path}: was predicted by run {recorded.get('run_id')!r} (weights "
-                             f"{recorded.get('weights_sha256')}), not {provenance.run_id!r} "
-                             f"({provenance.weights_sha256}); choose another --out or delete it")
+                             f"{recorded.get('weights_sha256')}, entity ruler {recorded.get('entity_ruler_sha256')}), "
+                             f"not {provenance.run_id!r} ({provenance.weights_sha256}, entity ruler "
+                             f"{wanted['entity_ruler_sha256']}); choose another --out or delete it")
     meta_path.write_text(json.dumps(wanted) + "\n", encoding="utf-8")
     kept = {r["id"]: r for r in records_to_keep(path)}
     pending = [i.id for i in iter_inputs(args.inputs) if i.error is None and i.id not in kept]

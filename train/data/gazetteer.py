@@ -117,4 +117,7 @@ class Gazetteer:
 
     @classmethod
     def load(cls, path: Path) -> "Gazetteer":
-        return cls({tuple(name.split(" ")): etype for name, etype in json.loads(Path(path).read_text(encoding="utf-8"))})
+        """Names as `save` writes them or as a person adds them: each is normalized and split
+        into words as the text will be (`word_key`), so diacritics or spacing do not matter."""
+        return cls({key: etype for name, etype in json.loads(Path(path).read_text(encoding="utf-8"))
+                    if (key := word_key(name))})

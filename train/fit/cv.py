@@ -35,7 +35,7 @@ HEADLINE = {block.column: f"{block.path}.micro.f1" for path in _SHOWN for block 
 """Column title -> metrics.json path (all micro F1)."""
 
 
-def headline(metrics: dict) -> dict[str, float]:
+def fold_headline(metrics: dict) -> dict[str, float]:
     """One fold's headline figures; a system without an entity ruler (the baseline, or a recipe
     without one) has no `ner.model_alone` block, and its strict span F1 stands there."""
     row = {}
@@ -147,7 +147,7 @@ def run_cv(args: argparse.Namespace) -> int:
     results, rows, base_rows = [], [], []
     for k, split in enumerate(folds):
         result = run_fold(args.config, args.overrides, split, out / f"fold-{k}", schema)
-        row, base = headline(result["model"]), headline(result["baseline"])
+        row, base = fold_headline(result["model"]), fold_headline(result["baseline"])
         rows.append(row)
         base_rows.append(base)
         results.append({"fold": k, "split": split, "model": row, "baseline": base})

@@ -34,7 +34,7 @@ from ..data.schema import Schema
 from ..evaluate.baseline import StringMatchBaseline
 from ..evaluate.report import format_comparison
 from ..evaluate.run_report import finish_run
-from ..evaluate.scoring import metric_at, score_documents, score_predictor
+from ..evaluate.scoring import metric_at, model_alone_predictions, score_documents, score_predictor
 from ..files import exclusive
 from ..interop.model_card import write_model_card
 from ..metric_paths import SELECTION_ALIASES
@@ -75,7 +75,7 @@ def predict_split(accelerator: Accelerator, predictor: Predictor, docs: list[Doc
     `model_alone` and an entity ruler, the model's entities without it; every process
     predicts a share of the documents and all processes get every prediction."""
     share = docs[accelerator.process_index::accelerator.num_processes]
-    alone = predictor.without_ruler().predict_documents(share) if model_alone and predictor.ruler else [None] * len(share)
+    alone = (model_alone and model_alone_predictions(predictor, share)) or [None] * len(share)
     mine = list(zip(range(accelerator.process_index, len(docs), accelerator.num_processes),
                     zip(predictor.predict_documents(share), predictor.predict_relations(share), alone)))
     everyone = gather_object(mine) if accelerator.num_processes > 1 else mine
@@ -105,10 +105,13 @@ def log_line(path: Path, record: dict) -> None:
 
 
 def resume_conflicts(run_dir: Path, config: Config, schema: Schema) -> list[str]:
-    """Config fields and labels that differ from the run being resumed (they shape the model)."""
+    """Config fields and labels that differ from the run being resumed (they shape the model); a
+    field the run's config.yaml lacks (written before the field existed) had its default."""
     saved = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {}
-    conflicts = [f"model.{key}: run has {value!r}, config has {config.to_dict()['model'].get(key)!r}"
-                 for key, value in (saved.get("model") or {}).items() if config.to_dict()["model"].get(key) != value]
+    ran = {**Config().to_dict()["model"], **(saved.get("model") or {})}
+    wanted = config.to_dict()["model"]
+    conflicts = [f"model.{key}: run has {value!r}, config has {wanted.get(key)!r}"
+                 for key, value in ran.items() if wanted.get(key) != value]
     saved_schema = json.loads((run_dir / BEST_MODEL / "config.json").read_text(encoding="utf-8")).get("schema")
     if saved_schema is not None and saved_schema != schema.to_dict():
         conflicts.append(f"{config.data.schema}: the labels differ from the run's (model/config.json)")

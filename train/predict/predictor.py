@@ -38,11 +38,12 @@ from ..decode import (
     punctuation_only,
     relation_choices,
 )
+from ..files import file_sha256
 from .memory import keep_freed_memory
 from .min_score import apply_min_score
 from .provenance import model_folder, provenance
 from .quantize import load_activation_ranges, quantize_for_cpu
-from .ruler import load_ruler, ruler_matches
+from .ruler import RULER_FILE, load_ruler, ruler_matches
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -122,7 +123,8 @@ class Predictor:
         predictor = cls(model, tokenizer, batch_size or 32, device, precision, relations=relations, ruler=ruler)
         predictor.provenance = provenance(path, model_dir)
         if ruler is not None:
-            predictor.provenance["entity_ruler_names"] = len(ruler.entries)
+            predictor.provenance.update(entity_ruler_names=len(ruler.entries),
+                                        entity_ruler_sha256=file_sha256(model_dir / RULER_FILE))
         if quantize:
             predictor.provenance["quantization"] = quantize
         if compile:

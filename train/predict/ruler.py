@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..align import SentenceTokens, token_range
+from ..align import SentenceTokens, entities_in_sentence
 from ..data.documents import Document, Entity
 from ..data.gazetteer import Gazetteer
 from ..data.schema import Schema
@@ -58,9 +58,5 @@ def ruler_matches(ruler: Gazetteer, text: str, sentence: SentenceTokens) -> list
     if not sentence.spans:
         return []
     lo, hi = sentence.spans[0][0], sentence.spans[-1][1]
-    out = []
-    for start, end, etype in ruler.match_sentence(text[lo:hi], lo):
-        rng = token_range(sentence.spans, start, end)
-        if rng is not None:
-            out.append((Entity("", etype, start, end, text[start:end]), rng))
-    return out
+    found = [Entity("", etype, a, b, text[a:b]) for a, b, etype in ruler.match_sentence(text[lo:hi], lo)]
+    return [(entity, rng) for entity, rng in entities_in_sentence(sentence, found) if rng is not None]
