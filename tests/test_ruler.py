@@ -36,9 +36,10 @@ def test_a_match_on_the_same_span_wins_its_type():
     assert spans_of(merged) == [(3, 8, "LOCATION", None)]
 
 
-def test_a_name_the_model_found_itself_keeps_the_model_s_score():
-    merged = merge_ruler_matches([span(3, 8, "FACTION", 0.7)], [span(3, 8, "FACTION", None)])
-    assert spans_of(merged) == [(3, 8, "FACTION", 0.7)]
+def test_a_name_the_model_found_itself_keeps_the_model_s_score_and_the_match_s_subwords():
+    model_entity = Entity("", "FACTION", 3, 8, "xxxxx", 0.7)
+    merged = merge_ruler_matches([(model_entity, (2, 7))], [span(3, 8, "FACTION", None)])
+    assert merged == [(model_entity, (3, 7))]
 
 
 def test_a_match_that_contains_one_model_span_and_crosses_another_is_dropped():

@@ -198,8 +198,7 @@ def merge_ruler_matches(found: list[tuple[Entity, tuple[int, int]]],
     (entity, subword range), in text order): a match replaces the model entities it overlaps
     when it contains every one of them (a name the ruler knows takes its whole length and its
     known type), is added where the model found nothing, and is dropped where a model entity
-    reaches beyond it; a model entity of the same span and type stays as it is (with its
-    score). This is spaCy's `EntityRuler` with `overwrite_ents` after a trained
+    reaches beyond it; a model entity of the same span and type keeps its score. This is spaCy's `EntityRuler` with `overwrite_ents` after a trained
     `ner`, except that a longer model span is kept. Measured on the seeds' cross-validation
     (README, "Results"); returned in text order.
     """
@@ -207,7 +206,10 @@ def merge_ruler_matches(found: list[tuple[Entity, tuple[int, int]]],
     for match, rng in matches:
         hit = [e for e, _ in out if e.start < match.end and match.start < e.end]
         if [(e.start, e.end, e.type) for e in hit] == [(match.start, match.end, match.type)]:
-            continue  # the model found the name itself: its entity, and its score, stay
-        if all(match.start <= e.start and e.end <= match.end for e in hit):
+            # the model found the name itself: its entity and score stay, read by the relation
+            # head over the match's subwords (the char span's, as in training; a decoded range
+            # may still hold a proclitic piece that trimming cut from the span)
+            out = [(e, rng) if e is hit[0] else (e, r) for e, r in out]
+        elif all(match.start <= e.start and e.end <= match.end for e in hit):
             out = [pair for pair in out if not any(pair[0] is e for e in hit)] + [(match, rng)]
     return sorted(out, key=lambda pair: (pair[0].start, pair[0].end))
