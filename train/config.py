@@ -227,12 +227,9 @@ def _check_values(config: Config, problems: list[str]) -> None:
     if isinstance(stride, int) and isinstance(length, int) and not 0 <= stride < length // 2:
         problems.append(f"model.window_stride: must be in [0, window_length/2), got {stride}")
     if isinstance(config.train.select_metric, str):
-        why = check_metric_path(config.train.select_metric, schema_type_names(config), aliases=True)
+        why = check_metric_path(config.train.select_metric, schema_type_names(config), selection=True)
         if why:
             problems.append(f"train.select_metric: {why}")
-        elif config.train.select_metric.startswith("ner.model_alone."):
-            problems.append("train.select_metric: ner.model_alone is scored on the test split only; select on "
-                            "ner.span (the entities the saved model predicts)")
     _check_ranges(config, problems)
     if not str(config.train.output_dir).strip():
         problems.append("train.output_dir: must name a folder (empty means the working directory)")

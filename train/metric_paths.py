@@ -66,10 +66,19 @@ def metric_paths(type_names: list[str] | None = None) -> list[str]:
     return paths
 
 
-def check_metric_path(path: str, type_names: list[str] | None = None, aliases: bool = False) -> str | None:
-    """None when `path` names a metric (or, with `aliases`, a selection alias); else why not."""
-    if (aliases and path in SELECTION_ALIASES) or path in metric_paths(type_names):
+TEST_SPLIT_ONLY = ("ner.model_alone",)
+"""Blocks scored on the test split only (`fit` does not score them on validation), so they
+cannot select the best epoch."""
+
+
+def check_metric_path(path: str, type_names: list[str] | None = None, selection: bool = False) -> str | None:
+    """None when `path` names a metric; else why not. With `selection` (`train.select_metric`),
+    a selection alias is accepted too, and a block of `TEST_SPLIT_ONLY` is refused."""
+    test_only = next((block for block in TEST_SPLIT_ONLY if path.startswith(f"{block}.")), None)
+    if selection and test_only:
+        return f"{test_only} is scored on the test split only; select on ner.span (the entities the saved model predicts)"
+    if (selection and path in SELECTION_ALIASES) or path in metric_paths(type_names):
         return None
-    shown = ([*SELECTION_ALIASES] if aliases else []) + metric_paths()
+    shown = ([*SELECTION_ALIASES] if selection else []) + metric_paths()
     return (f"unknown metric {path!r}; valid: {', '.join(shown[:4])}, ... BLOCK.(micro|macro).(precision|recall|f1) "
             f"or BLOCK.per_type.TYPE.(...), where BLOCK is one of {', '.join(b.path for b in METRIC_BLOCKS)}")

@@ -30,8 +30,9 @@ from ..evaluate.scoring import METRIC_BLOCKS, metric_at
 from ..metric_paths import counterpart
 from ..splits import load_split_documents
 
+_BLOCKS = {block.path: block for block in METRIC_BLOCKS}
 _SHOWN = ("ner.span", "ner.seqeval", "ner.lenient", "ner.model_alone", "relations.gold_entities", "relations.end_to_end")
-HEADLINE = {block.column: f"{block.path}.micro.f1" for path in _SHOWN for block in METRIC_BLOCKS if block.path == path}
+HEADLINE = {_BLOCKS[path].column: f"{path}.micro.f1" for path in _SHOWN}
 """Column title -> metrics.json path (all micro F1)."""
 
 
