@@ -121,7 +121,7 @@ def best_of(repeats: int, work, clock: EncoderClock) -> tuple[float, object, flo
 
 
 def child(which: str, run_dir: Path, count: int, batch: int, device: str, precision: str, repeats: int,
-          compiled: bool) -> None:
+          compiled: bool, prepack: bool) -> None:
     import torch
 
     torch.manual_seed(0)
@@ -130,7 +130,7 @@ def child(which: str, run_dir: Path, count: int, batch: int, device: str, precis
         from train.predict.predictor import Predictor
 
         predictor = Predictor.from_run(run_dir, device=device, batch_size=batch, precision=precision,
-                                       relations=which == "predict", compile=compiled)
+                                       relations=which == "predict", compile=compiled, prepack=prepack)
         predictor.predict(docs[:16] if compiled else docs[:4])  # warm-up (compilation: before the timing)
         clock = EncoderClock(predictor.model.encoder, device)
         seconds, out, share = best_of(repeats, lambda: predictor.predict(docs), clock)
@@ -165,6 +165,9 @@ def forward_flops_per_subword(config, encoder, window_length: int) -> float:
     """2 x non-embedding parameters + 4 x layers x hidden x window length (attention scores
     and their weighted sum over the window): the issue's model of BERT's forward FLOPs."""
     non_embedding = sum(p.numel() for name, p in encoder.named_parameters() if not name.startswith("embeddings."))
+    # weights prepacked for oneDNN (train/predict/onednn.py) are no longer parameters
+    non_embedding += sum(m.in_features * m.out_features + (m.bias is not None) * m.out_features
+                         for m in encoder.modules() if type(m).__name__ == "PackedLinear")
     return 2 * non_embedding + 4 * config.num_hidden_layers * config.hidden_size * window_length
 
 
@@ -176,7 +179,8 @@ def datasheet_peak_tflops(gpu: str | None) -> float | None:
 def measure(which: str, run_dir: Path, args) -> dict:
     out = subprocess.run([sys.executable, __file__, str(run_dir), "--child", which, "--docs", str(args.docs),
                           "--batch-size", str(args.batch_size), "--device", args.device, "--precision", args.precision,
-                          "--repeats", str(args.repeats)] + (["--compile"] if args.compile else []),
+                          "--repeats", str(args.repeats)] + (["--compile"] if args.compile else [])
+                         + (["--no-prepack"] if args.no_prepack else []),
                          capture_output=True, text=True)
     line = next((row for row in out.stdout.splitlines() if row.startswith("RESULT ")), None)
     if line is None:
@@ -263,26 +267,29 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed passes per runner (the fastest counts)")
     parser.add_argument("--compile", action="store_true",
                         help="predict with --compile (torch.compile of the encoder, compiled before the timing)")
+    parser.add_argument("--no-prepack", action="store_true",
+                        help="predict with nn.Linear instead of weights prepacked for oneDNN (train/predict/onednn.py)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the pair and length scaling checks")
     parser.add_argument("--child", choices=list(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.run_dir, args.docs, args.batch_size, args.device, args.precision, args.repeats,
-              args.compile)
+              args.compile, not args.no_prepack)
         return
     run_dir = ensure_run(args.run_dir, args.size)
     rows = {which: measure(which, run_dir, args) for which in RUNNERS
             if which != "pipeline-heap" or args.device == "cpu"}
     peak = args.peak_tflops or datasheet_peak_tflops(rows["predict"]["gpu"])
     print(f"{run_dir}, {args.device} ({rows['predict']['gpu'] or 'CPU'}), precision {args.precision}, "
-          f"batch {args.batch_size}" + (", predict with --compile" if args.compile else ""))
+          f"batch {args.batch_size}" + (", predict with --compile" if args.compile else "")
+          + (", predict without prepacked weights" if args.no_prepack else ""))
     print_table(rows, peak)
     ratio = rows["pipeline"]["seconds"] / rows["predict"]["seconds"]
     ratio_ner = rows["pipeline"]["seconds"] / rows["predict-ner"]["seconds"]
     print(f"predict / pipeline documents per second: {ratio:.2f}x with relations, {ratio_ner:.2f}x entities only "
           f"({args.docs} documents, {rows['predict']['tokens'] // args.docs} subwords each on average)")
     report = {"runs": rows, "ratio": ratio, "ratio_entities_only": ratio_ner, "peak_tflops": peak,
-              "compiled": args.compile}
+              "compiled": args.compile, "prepacked": not args.no_prepack}
     if "pipeline-heap" in rows:
         heap = rows["pipeline-heap"]["seconds"]
         report.update(ratio_same_allocator=heap / rows["predict"]["seconds"],

@@ -59,7 +59,7 @@ def test_run_directory_holds_everything(finished_run):
 def test_run_records_activation_ranges_of_its_training_articles(finished_run):
     out, _ = finished_run
     ranges = load_file(out / "model" / "activation_ranges.safetensors")
-    predictor = Predictor.from_run(out, device="cpu")
+    predictor = Predictor.from_run(out, device="cpu", prepack=False)
     linears = {name: m for name, m in predictor.model.encoder.named_modules() if type(m) is torch.nn.Linear}
     assert ranges.keys() == linears.keys()
     seen = {}

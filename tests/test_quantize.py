@@ -14,6 +14,7 @@ from conftest import ROOT
 from helpers import TEXT
 from robust_helpers import saved_tiny_model
 
+from train.predict.onednn import PackedLinear
 from train.predict.predictor import Predictor
 from train.predict.quantize import (
     int8_linear,
@@ -31,7 +32,7 @@ def run_dir(tmp_path_factory, schema):
 
 
 def test_every_encoder_linear_layer_is_int8(run_dir):
-    fp32 = Predictor.from_run(run_dir, device="cpu")
+    fp32 = Predictor.from_run(run_dir, device="cpu", prepack=False)
     int8 = Predictor.from_run(run_dir, device="cpu", quantize="int8")
     encoder_linear = [m for m in fp32.model.encoder.modules() if type(m) is torch.nn.Linear]
     converted = [m for m in int8.model.encoder.modules() if isinstance(m, int8_linear_class())]
@@ -84,13 +85,14 @@ def test_a_calibrated_layer_multiplies_the_loud_channel_in_fp32():
     assert torch.equal(alone, calibrated(x)[2, 4])  # still each row on its own
 
 
-def test_ranges_are_recorded_per_encoder_layer_and_saved(run_dir, tmp_path):
-    model = Predictor.from_run(run_dir, device="cpu").model
+@pytest.mark.parametrize("prepack", [False, True], ids=["nn.Linear", "prepacked"])
+def test_ranges_are_recorded_per_encoder_layer_and_saved(run_dir, tmp_path, prepack):
+    model = Predictor.from_run(run_dir, device="cpu", prepack=prepack).model
     ids = torch.tensor([[5, 6, 7, 8, 9]])
     with record_activation_ranges(model) as ranges, torch.inference_mode():
         model.encoder(input_ids=ids, attention_mask=torch.ones_like(ids))
-    linears = {name: m for name, m in model.encoder.named_modules() if type(m) is torch.nn.Linear}
-    assert ranges.keys() == linears.keys()
+    linears = {name: m for name, m in model.encoder.named_modules() if type(m) in (torch.nn.Linear, PackedLinear)}
+    assert len(linears) == 6 * model.encoder.config.num_hidden_layers and ranges.keys() == linears.keys()
     query = next(name for name in linears if name.endswith("attention.self.query"))
     layer_input = {}
 
@@ -110,7 +112,7 @@ def test_ranges_are_recorded_per_encoder_layer_and_saved(run_dir, tmp_path):
 
 
 def test_ranges_of_another_model_are_refused(run_dir):
-    model = Predictor.from_run(run_dir, device="cpu").model
+    model = Predictor.from_run(run_dir, device="cpu", prepack=False).model
     name = next(name for name, m in model.encoder.named_modules() if type(m) is torch.nn.Linear)
     with pytest.raises(ValueError, match=f"activation range of {name} has shape \\(3,\\)"):
         quantize_for_cpu(model, "int8", torch.device("cpu"), {name: torch.ones(3)})

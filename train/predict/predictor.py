@@ -41,6 +41,7 @@ from ..decode import (
 from ..files import file_sha256
 from .memory import keep_freed_memory
 from .min_score import apply_min_score
+from .onednn import prepack_linears
 from .provenance import model_folder, provenance
 from .quantize import load_activation_ranges, quantize_for_cpu
 from .ruler import RULER_FILE, load_ruler, ruler_matches
@@ -95,12 +96,15 @@ class Predictor:
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
                  precision: str | None = None, quantize: str | None = None,
-                 relations: bool = True, compile: bool = False, entity_ruler: bool = True) -> "Predictor":
+                 relations: bool = True, compile: bool = False, entity_ruler: bool = True,
+                 prepack: bool = True) -> "Predictor":
         """Load from a run directory (its `model/` folder) or from a saved model folder;
         `quantize="int8"` quantizes the linear layers for CPU inference (`quantize.py`);
         `compile=True` compiles the encoder with `torch.compile` (dynamic shapes: windows
         vary in length), a one-time cost of tens of seconds that pays on large inputs.
-        On the CPU it sets the process's allocator to keep freed memory (`memory.py`).
+        On the CPU it sets the process's allocator to keep freed memory (`memory.py`) and, in
+        fp32 without `quantize` or `compile`, prepacks the encoder's weights for oneDNN
+        (`onednn.py`; `prepack=False` keeps `nn.Linear`).
         The model folder's entity ruler (`ruler.py`) is used unless `entity_ruler=False`."""
         path = Path(path)
         model_dir = model_folder(path)
@@ -118,6 +122,8 @@ class Predictor:
         model = _inference_weights(model, torch.device(device), precision)  # this model is ours alone
         if compile:
             model.encoder = torch.compile(model.encoder, dynamic=True)
+        elif prepack and not quantize and torch.device(device).type == "cpu" and precision not in AUTOCAST_DTYPES:
+            prepack_linears(model.encoder)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         ruler = load_ruler(model_dir, model.config.entity_types) if entity_ruler else None
         predictor = cls(model, tokenizer, batch_size or 32, device, precision, relations=relations, ruler=ruler)

@@ -136,12 +136,16 @@ def int8_linear_class() -> type:
     return Int8Linear
 
 
-def encoder_linears(model: torch.nn.Module) -> Iterator[tuple[str, torch.nn.Linear]]:
-    """(name under `model.encoder`, layer) for each plain linear layer of the encoder."""
+def encoder_linears(model: torch.nn.Module, packed: bool = False) -> Iterator[tuple[str, torch.nn.Module]]:
+    """(name under `model.encoder`, layer) for each plain linear layer of the encoder; with
+    `packed`, also those already prepacked for oneDNN (`onednn.PackedLinear`: same inputs)."""
     import torch
 
+    from .onednn import PackedLinear
+
+    kinds = (torch.nn.Linear, PackedLinear) if packed else (torch.nn.Linear,)
     for name, module in list(model.encoder.named_modules()):
-        if type(module) is torch.nn.Linear:
+        if type(module) in kinds:
             yield name, module
 
 
@@ -157,7 +161,8 @@ def record_activation_ranges(model: torch.nn.Module) -> Iterator[dict[str, torch
         seen = inputs[0].detach().abs().reshape(-1, inputs[0].shape[-1]).amax(0).float().cpu()
         ranges[name] = torch.maximum(ranges[name], seen) if name in ranges else seen
 
-    handles = [layer.register_forward_hook(lambda *a, name=name: hook(name, *a)) for name, layer in encoder_linears(model)]
+    handles = [layer.register_forward_hook(lambda *a, name=name: hook(name, *a))
+               for name, layer in encoder_linears(model, packed=True)]
     try:
         yield ranges
     finally:
@@ -189,13 +194,20 @@ def quantize_for_cpu(model: torch.nn.Module, scheme: str, device: torch.device,
     using the layer's entry of `ranges` (from `load_activation_ranges`) where it has one.
 
     Raises ValueError for an unknown scheme, a device other than the CPU (the int8 product is
-    run on the CPU here; on a GPU use --precision bf16), or ranges whose channel count does not
-    match their layer (recorded from another model).
+    run on the CPU here; on a GPU use --precision bf16), an encoder already prepacked for oneDNN
+    (`onednn.py`: its fp32 weights are gone), or ranges whose channel count does not match their
+    layer (recorded from another model).
     """
     if scheme not in QUANTIZATIONS:
         raise ValueError(f"unknown quantization {scheme!r}; choose one of {', '.join(QUANTIZATIONS)}")
     if device.type != "cpu":
         raise ValueError(f"--quantize {scheme} runs on the CPU only, not on {device} (use --precision bf16 on a GPU)")
+    import torch
+
+    packed = [name for name, layer in encoder_linears(model, packed=True) if type(layer) is not torch.nn.Linear]
+    if packed:
+        raise ValueError(f"{packed[0]} and {len(packed) - 1} other layers are prepacked for oneDNN and cannot be "
+                         "quantized: load the model with prepack=False")
     if ranges is None:
         warnings.warn("this model folder has no recorded activation ranges (trained before they were saved): int8 runs "
                       "without outlier channels or smoothing, and agrees less with fp32", stacklevel=2)
