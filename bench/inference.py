@@ -3,6 +3,7 @@
     python bench/inference.py [RUN_DIR] [--docs 300]                 # a trained run, CPU
     python bench/inference.py --size base --device cuda --precision bf16 --docs 2000 --no-scaling
     python bench/inference.py RUN_DIR --compile      # our side with predict --compile
+    python bench/inference.py RUN_DIR --no-prepack   # our side on nn.Linear (train/predict/onednn.py)
 
 Both sides use the same weights: the run's encoder and token head, loaded into
 `BertForTokenClassification` for `pipeline("token-classification",

@@ -69,4 +69,4 @@ def test_weights_other_than_fp32_are_refused_with_the_layer_named(run_dir):
     model = Predictor.from_run(run_dir, device="cpu", prepack=False).model
     model.encoder.to(torch.bfloat16)
     with pytest.raises(ValueError, match=r"encoder\.layer\.0\.attention\.self\.query: prepacking takes fp32 weights"):
-        prepack_linears(model.encoder)
+        prepack_linears(model)

@@ -13,6 +13,8 @@ gradient and cannot be saved, copied or moved to another device.
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import torch
 
 PACKING_BATCH_HINT = 2048
@@ -40,16 +42,33 @@ class PackedLinear(torch.nn.Module):
         return torch.ops.mkldnn._linear_pointwise(x, self.packed_weight, self.bias, "none", [], "")
 
 
-def prepack_linears(encoder: torch.nn.Module) -> int:
-    """Replace every plain `nn.Linear` under `encoder` (on the CPU, fp32) by a `PackedLinear`;
-    return how many were replaced (0 where `can_prepack()` is false)."""
+def encoder_linears(model: torch.nn.Module, packed: bool = False) -> Iterator[tuple[str, torch.nn.Module]]:
+    """(name under `model.encoder`, layer) for each plain linear layer of the encoder; with
+    `packed`, also those already prepacked (`PackedLinear`: same inputs). The layers that
+    prepacking here and int8 quantization (`quantize.py`) replace."""
+    kinds = (torch.nn.Linear, PackedLinear) if packed else (torch.nn.Linear,)
+    for name, module in list(model.encoder.named_modules()):
+        if type(module) in kinds:
+            yield name, module
+
+
+def replace_layer(model: torch.nn.Module, name: str, layer: torch.nn.Module) -> None:
+    """Put `layer` at `name` (dotted, under `model.encoder`)."""
+    parent, _, child = name.rpartition(".")
+    setattr(model.encoder.get_submodule(parent), child, layer)
+
+
+def prepack_linears(model: torch.nn.Module) -> int:
+    """Replace every plain `nn.Linear` of `model.encoder` (on the CPU, fp32) by a `PackedLinear`;
+    return how many were replaced (0 where `can_prepack()` is false).
+
+    Raises ValueError naming the first layer whose weights are not fp32 on the CPU."""
     if not can_prepack():
         return 0
-    linears = [(name, module) for name, module in encoder.named_modules() if type(module) is torch.nn.Linear]
+    linears = list(encoder_linears(model))
     for name, linear in linears:
         if linear.weight.device.type != "cpu" or linear.weight.dtype != torch.float32:
             raise ValueError(f"{name}: prepacking takes fp32 weights on the CPU, not {linear.weight.dtype} "
                              f"on {linear.weight.device}")
-        parent, _, child = name.rpartition(".")
-        setattr(encoder.get_submodule(parent), child, PackedLinear(linear))
+        replace_layer(model, name, PackedLinear(linear))
     return len(linears)

@@ -123,7 +123,7 @@ class Predictor:
         if compile:
             model.encoder = torch.compile(model.encoder, dynamic=True)
         elif prepack and not quantize and torch.device(device).type == "cpu" and precision not in AUTOCAST_DTYPES:
-            prepack_linears(model.encoder)
+            prepack_linears(model)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         ruler = load_ruler(model_dir, model.config.entity_types) if entity_ruler else None
         predictor = cls(model, tokenizer, batch_size or 32, device, precision, relations=relations, ruler=ruler)

@@ -137,24 +137,13 @@ def int8_linear_class() -> type:
     return Int8Linear
 
 
-def encoder_linears(model: torch.nn.Module, packed: bool = False) -> Iterator[tuple[str, torch.nn.Module]]:
-    """(name under `model.encoder`, layer) for each plain linear layer of the encoder; with
-    `packed`, also those already prepacked for oneDNN (`onednn.PackedLinear`: same inputs)."""
-    import torch
-
-    from .onednn import PackedLinear
-
-    kinds = (torch.nn.Linear, PackedLinear) if packed else (torch.nn.Linear,)
-    for name, module in list(model.encoder.named_modules()):
-        if type(module) in kinds:
-            yield name, module
-
-
 @contextmanager
 def record_activation_ranges(model: torch.nn.Module) -> Iterator[dict[str, torch.Tensor]]:
     """While inside, every forward pass of `model.encoder` updates the returned dict: for each
     encoder linear layer, the largest absolute value of each input channel (fp32, shape [in])."""
     import torch
+
+    from .onednn import encoder_linears
 
     ranges: dict[str, torch.Tensor] = {}
 
@@ -205,6 +194,8 @@ def quantize_for_cpu(model: torch.nn.Module, scheme: str, device: torch.device,
         raise ValueError(f"--quantize {scheme} runs on the CPU only, not on {device} (use --precision bf16 on a GPU)")
     import torch
 
+    from .onednn import encoder_linears, replace_layer
+
     packed = [name for name, layer in encoder_linears(model, packed=True) if type(layer) is not torch.nn.Linear]
     if packed:
         raise ValueError(f"{packed[0]} and {len(packed) - 1} other layers are prepacked for oneDNN and cannot be "
@@ -212,12 +203,10 @@ def quantize_for_cpu(model: torch.nn.Module, scheme: str, device: torch.device,
     if ranges is None:
         warnings.warn("this model folder has no recorded activation ranges (trained before they were saved): int8 runs "
                       "without outlier channels or smoothing, and agrees less with fp32", stacklevel=2)
-    encoder = model.encoder
     for name, layer in encoder_linears(model):
         input_range = None if ranges is None else ranges.get(name)
         if input_range is not None and input_range.shape != (layer.in_features,):
             raise ValueError(f"activation range of {name} has shape {tuple(input_range.shape)}, "
                              f"the layer takes {layer.in_features} inputs: the ranges come from another model")
-        parent, _, child = name.rpartition(".")
-        setattr(encoder.get_submodule(parent), child, int8_linear(layer, input_range))
+        replace_layer(model, name, int8_linear(layer, input_range))
     return model.eval()
