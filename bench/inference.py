@@ -165,10 +165,12 @@ def child(which: str, run_dir: Path, count: int, batch: int, device: str, precis
 def forward_flops_per_subword(config, encoder, window_length: int) -> float:
     """2 x non-embedding parameters + 4 x layers x hidden x window length (attention scores
     and their weighted sum over the window): the issue's model of BERT's forward FLOPs."""
+    from train.predict.onednn import PackedLinear
+
     non_embedding = sum(p.numel() for name, p in encoder.named_parameters() if not name.startswith("embeddings."))
-    # weights prepacked for oneDNN (train/predict/onednn.py) are no longer parameters
+    # weights prepacked for oneDNN are no longer parameters
     non_embedding += sum(m.in_features * m.out_features + (m.bias is not None) * m.out_features
-                         for m in encoder.modules() if type(m).__name__ == "PackedLinear")
+                         for m in encoder.modules() if isinstance(m, PackedLinear))
     return 2 * non_embedding + 4 * config.num_hidden_layers * config.hidden_size * window_length
 
 

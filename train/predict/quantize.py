@@ -192,11 +192,9 @@ def quantize_for_cpu(model: torch.nn.Module, scheme: str, device: torch.device,
         raise ValueError(f"unknown quantization {scheme!r}; choose one of {', '.join(QUANTIZATIONS)}")
     if device.type != "cpu":
         raise ValueError(f"--quantize {scheme} runs on the CPU only, not on {device} (use --precision bf16 on a GPU)")
-    import torch
+    from .onednn import PackedLinear, encoder_linears, replace_layer
 
-    from .onednn import encoder_linears, replace_layer
-
-    packed = [name for name, layer in encoder_linears(model, packed=True) if type(layer) is not torch.nn.Linear]
+    packed = [name for name, layer in encoder_linears(model, packed=True) if isinstance(layer, PackedLinear)]
     if packed:
         raise ValueError(f"{packed[0]} and {len(packed) - 1} other layers are prepacked for oneDNN and cannot be "
                          "quantized: load the model with prepack=False")
