@@ -23,9 +23,10 @@ int8 steps:
   moves part of the activations' range into the weights (SmoothQuant, alpha = `SMOOTHING`).
 On the default model, with ranges recorded on its 16 training articles, this raised the
 entities' agreement with fp32 on 1,000 corpus articles from F1 0.966 to 0.982 (relations
-end to end 0.908 to 0.951), 1.90x as fast as fp32 on `nn.Linear` and 1.69-1.84x as fast as
-fp32 on weights prepacked for oneDNN (`onednn.py`; README, Benchmarks; `bench/int8.py`
-measures both; a model folder without recorded ranges runs the plain scheme, with a warning).
+end to end 0.908 to 0.951). With the work around each product compiled (`int8_kernels.py`),
+int8 ran 1.80-1.96x as fast as fp32 on weights prepacked for oneDNN (`onednn.py`) in four runs,
+agreeing at entity F1 0.983 (README, Benchmarks; `bench/int8.py` measures both; a model folder
+without recorded ranges runs the plain scheme, with a warning).
 
 Why not `torch.ao.quantization.quantize_dynamic`: it quantizes a whole batch with one
 activation scale, so a subword's result depends on the other windows in its batch, and on
@@ -79,11 +80,13 @@ def smoothing_scales(weight: torch.Tensor, input_range: torch.Tensor, outliers: 
     return scales
 
 
-def int8_linear(linear: torch.nn.Linear, input_range: torch.Tensor | None = None) -> torch.nn.Module:
+def int8_linear(linear: torch.nn.Linear, input_range: torch.Tensor | None = None,
+                compiled: bool = True) -> torch.nn.Module:
     """An inference-only int8 copy of `linear` (module docstring); same input and output shapes.
 
     `input_range` (shape [in]): the calibrated maximum of each input channel; None for the
-    plain scheme (no outlier channels, no smoothing).
+    plain scheme (no outlier channels, no smoothing). `compiled`: the work around the int8
+    product as compiled kernels (`int8_kernels.py`), else as separate torch operations.
     """
     import torch
 
@@ -94,7 +97,7 @@ def int8_linear(linear: torch.nn.Linear, input_range: torch.Tensor | None = None
     else:
         outliers = outlier_channels(input_range.float())
         scales = smoothing_scales(weight, input_range.float(), outliers)
-    return int8_linear_class()(weight, bias, outliers, scales)
+    return int8_linear_class()(weight, bias, outliers, scales, compiled)
 
 
 @lru_cache(maxsize=1)
@@ -103,9 +106,11 @@ def int8_linear_class() -> type:
     not import torch."""
     import torch
 
+    from .int8_kernels import int8_kernel
+
     class Int8Linear(torch.nn.Module):
         def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, outliers: torch.Tensor,
-                     scales: torch.Tensor):
+                     scales: torch.Tensor, compiled: bool):
             super().__init__()
             self.register_buffer("outliers", outliers)
             self.register_buffer("outlier_weight_t", weight[:, outliers].t().contiguous())  # fp32[k, out]
@@ -119,19 +124,13 @@ def int8_linear_class() -> type:
             quantized = (inner_weight / weight_scale[:, None]).round().clamp(-127, 127).to(torch.int8)
             self.register_buffer("weight_t", quantized.t().contiguous())  # int8[in, out]
             self.register_buffer("weight_scale", weight_scale)
-            self.register_buffer("bias", bias)
+            self.register_buffer("bias", torch.zeros(weight.shape[0]) if bias is None else bias)
+            self.compiled = compiled
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             rows = x.reshape(-1, x.shape[-1]).float()
-            inner = rows * self.inner_input if self.calibrated else rows
-            scale = inner.abs().amax(1, keepdim=True).clamp_(min=1e-12) / 127  # per subword
-            inner = inner.div_(scale) if self.calibrated else inner / scale  # `rows` may be the caller's tensor
-            out = torch._int_mm(inner.round_().to(torch.int8), self.weight_t).float()
-            out = out.mul_(scale).mul_(self.weight_scale)
-            if len(self.outliers):
-                out.addmm_(rows.index_select(1, self.outliers), self.outlier_weight_t)
-            if self.bias is not None:
-                out += self.bias
+            out = int8_kernel(self.compiled)(rows, self.inner_input, self.weight_t, self.weight_scale, self.bias,
+                                             self.outliers, self.outlier_weight_t)
             return out.reshape(*x.shape[:-1], out.shape[-1]).to(x.dtype)
 
     return Int8Linear
@@ -179,9 +178,10 @@ def load_activation_ranges(model_dir: Path) -> dict[str, torch.Tensor] | None:
 
 
 def quantize_for_cpu(model: torch.nn.Module, scheme: str, device: torch.device,
-                     ranges: dict[str, torch.Tensor] | None = None) -> torch.nn.Module:
+                     ranges: dict[str, torch.Tensor] | None = None, compiled: bool = True) -> torch.nn.Module:
     """`model` in eval mode with every linear layer of `model.encoder` replaced by `int8_linear`,
-    using the layer's entry of `ranges` (from `load_activation_ranges`) where it has one.
+    using the layer's entry of `ranges` (from `load_activation_ranges`) where it has one
+    (`compiled`: see `int8_linear`).
 
     Raises ValueError for an unknown scheme, a device other than the CPU (the int8 product is
     run on the CPU here; on a GPU use --precision bf16), an encoder already prepacked for oneDNN
@@ -206,5 +206,5 @@ def quantize_for_cpu(model: torch.nn.Module, scheme: str, device: torch.device,
         if input_range is not None and input_range.shape != (layer.in_features,):
             raise ValueError(f"activation range of {name} has shape {tuple(input_range.shape)}, "
                              f"the layer takes {layer.in_features} inputs: the ranges come from another model")
-        replace_layer(model, name, int8_linear(layer, input_range))
+        replace_layer(model, name, int8_linear(layer, input_range, compiled))
     return model.eval()
