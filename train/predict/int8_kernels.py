@@ -19,7 +19,6 @@ operations, with a warning that names the reason: slower, same results.
 from __future__ import annotations
 
 import warnings
-from functools import lru_cache
 
 import torch
 
@@ -82,8 +81,14 @@ class CompiledOrEager:
             return result
 
 
-@lru_cache(maxsize=None)
+KERNELS: dict[bool, object] = {}
+"""`int8_kernel`'s one instance per kind (a plain dict: Dynamo, compiling a whole encoder with
+`predict --compile`, traces through it where it would warn about an `lru_cache`)."""
+
+
 def int8_kernel(compiled: bool):
     """`int8_product`, compiled (`CompiledOrEager`: the steps around the product each become one
-    loop) or as separate torch operations."""
-    return CompiledOrEager(int8_product) if compiled else int8_product
+    loop) or as separate torch operations; one instance per process, so that compiling happens once."""
+    if compiled not in KERNELS:
+        KERNELS[compiled] = CompiledOrEager(int8_product) if compiled else int8_product
+    return KERNELS[compiled]
