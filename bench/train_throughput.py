@@ -8,12 +8,18 @@ Both train the same encoder shape on the same subword windows (the seeds' traini
 repeated) with the same batch size: `fit` trains the joint model (token head + relation
 head, AdamW, clipping, length-grouped batches, through accelerate) with its own
 `train_one_epoch`; Trainer trains `AutoModelForTokenClassification` (token head only) with
-default settings. Both use the same `--precision` (bf16: autocast with fp32 master
+default settings, three ways: its random batches (`trainer`), its `group_by_length` batches
+(`trainer-grouped`: length-grouped over larger groups than `fit`'s, so with less padding
+over long runs) and exactly the batches `fit` trains on (`trainer-fit-batches`: the
+comparison on the same length-grouped batches). Both use the same `--precision` (bf16: autocast with fp32 master
 weights on both sides); with bf16, `fit` is also run in fp32 (`fit-fp32`), since mixed
 precision should make it faster. Each measurement runs in a fresh process so that peak
 memory is its own, after `--warmup` untimed steps (kernel selection, allocator growth).
 Reported: real (non-padding) tokens per second, the ratio fit / Trainer, the share of
 padding positions per batch, and peak resident memory (peak GPU memory on CUDA).
+`--rounds N` measures every runner N times, the runners taking turns, and reports each one's
+fastest round (a 30-step measurement of the same code varied by up to 13% on the 2-core
+machine), with every round's tokens per second.
 `--profile` also prints `fit`'s top operators by self time (torch.profiler, one more run).
 The AraBERT-size encoder is randomly initialised (the weights cannot be downloaded here).
 """
@@ -33,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-RUNNERS = ("fit", "trainer", "trainer-grouped")
+RUNNERS = ("fit", "trainer", "trainer-grouped", "trainer-fit-batches")
 
 
 def training_windows_for_bench(size: str, repeat: int):
@@ -62,6 +68,16 @@ def training_windows_for_bench(size: str, repeat: int):
     return config, schema, model, tokenizer, windows * repeat
 
 
+def fit_batches(windows, batch: int, warmup: int, steps: int) -> list[list[int]]:
+    """The batches (indices into `windows`) `run_fit` trains on: the warm-up steps' windows,
+    then the timed steps', each part length-grouped by `fit`'s own sampler (seed 0)."""
+    from train.fit.batches import LengthGroupedBatches
+
+    parts = ((0, warmup * batch), (warmup * batch, (warmup + steps) * batch))
+    return [[lo + i for i in b] for lo, hi in parts
+            for b in LengthGroupedBatches([len(w.input_ids) for w in windows[lo:hi]], batch, seed=0)]
+
+
 def synchronize(device: str) -> None:
     import torch
 
@@ -75,7 +91,7 @@ def run_fit(size: str, steps: int, batch: int, device: str, precision: str, warm
     from accelerate import Accelerator
     from torch.utils.data import DataLoader
 
-    from train.fit.batches import LengthGroupedBatches, collate_windows
+    from train.fit.batches import collate_windows
     from train.fit.build import make_optimizer
     from train.fit.checkpoint import TrainerState
     from train.fit.loop import train_one_epoch
@@ -86,13 +102,14 @@ def run_fit(size: str, steps: int, batch: int, device: str, precision: str, warm
     collate = partial(collate_windows, pad_id=tokenizer.pad_token_id, relation_types=len(schema.relation_names),
                       pad_to_multiple_of=pad_multiple)
 
-    def loader_of(part):
-        sampler = LengthGroupedBatches([len(w.input_ids) for w in part], batch, seed=0)
-        padded = sum(-(-max(len(part[i].input_ids) for i in b) // pad_multiple) * pad_multiple * len(b) for b in sampler)
-        return DataLoader(part, batch_sampler=sampler, collate_fn=collate, pin_memory=device != "cpu"), padded
+    batches, part = fit_batches(windows, batch, warmup, steps), windows[:(warmup + steps) * batch]
 
-    warm_loader, _ = loader_of(windows[:warmup * batch])
-    loader, padded = loader_of(windows[warmup * batch:(warmup + steps) * batch])
+    def loader_of(chosen):
+        return DataLoader(part, batch_sampler=chosen, collate_fn=collate, pin_memory=device != "cpu")
+
+    warm_loader, loader = loader_of(batches[:warmup]), loader_of(batches[warmup:])
+    padded = sum(-(-max(len(part[i].input_ids) for i in b) // pad_multiple) * pad_multiple * len(b)
+                 for b in batches[warmup:])
     real = sum(len(w.input_ids) for w in windows[warmup * batch:(warmup + steps) * batch])
     optimizer = make_optimizer(model, config)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
@@ -129,6 +146,7 @@ def profiled(on: bool, device: str):
 
 def run_trainer(size: str, steps: int, batch: int, device: str, precision: str, warmup: int, pad_multiple: int,
                 sampling: str = "random") -> dict:
+    from torch.utils.data import DataLoader
     from transformers import (
         AutoModelForTokenClassification,
         DataCollatorForTokenClassification,
@@ -149,7 +167,7 @@ def run_trainer(size: str, steps: int, batch: int, device: str, precision: str, 
                              max_steps=warmup + steps, learning_rate=config.train.encoder_lr, report_to=[],
                              save_strategy="no", logging_strategy="no", disable_tqdm=True, use_cpu=device == "cpu",
                              bf16=precision == "bf16", dataloader_num_workers=0, seed=0,
-                             train_sampling_strategy=sampling)
+                             train_sampling_strategy="random" if sampling == "fit-batches" else sampling)
     counted = {"on": False, "real": 0, "padded": 0}
 
     def count(_, args, kwargs):  # the timed steps' real and padded positions, kept on the device
@@ -172,7 +190,13 @@ def run_trainer(size: str, steps: int, batch: int, device: str, precision: str, 
         def on_step_end(self, args, state, control, **kwargs):
             self.start(state)
 
-    trainer = Trainer(model=model, args=args, train_dataset=data, callbacks=[Clock()],
+    class FitBatches(Trainer):  # Trainer's loop on exactly the batches `fit` trains on
+        def get_train_dataloader(self):
+            return DataLoader(self.train_dataset, batch_sampler=fit_batches(windows, batch, warmup, steps),
+                              collate_fn=self.data_collator)
+
+    trainer_class = FitBatches if sampling == "fit-batches" else Trainer
+    trainer = trainer_class(model=model, args=args, train_dataset=data, callbacks=[Clock()],
                       data_collator=DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=pad_multiple),
                       processing_class=tokenizer)
     trainer.train()
@@ -191,7 +215,7 @@ def child(which: str, size: str, steps: int, batch: int, device: str, precision:
         result = run_fit(size, steps, batch, device, "no" if which == "fit-fp32" else precision, warmup, profile,
                          pad_multiple)
     else:
-        sampling = "group_by_length" if which == "trainer-grouped" else "random"
+        sampling = {"trainer-grouped": "group_by_length", "trainer-fit-batches": "fit-batches"}.get(which, "random")
         result = run_trainer(size, steps, batch, device, precision, warmup, pad_multiple, sampling)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if device != "cpu":
@@ -215,6 +239,21 @@ def measure(which: str, args, size: str, steps: int, profile: bool = False) -> d
     return result
 
 
+def best_of_rounds(runners, args, size: str, steps: int) -> dict:
+    """Each runner measured `args.rounds` times, the runners taking turns (so that a slow spell
+    of the machine does not fall on one side only); per runner, its fastest round, with the
+    tokens per second of every round under `rounds`."""
+    runs = {which: [] for which in runners}
+    for _ in range(args.rounds):
+        for which in runners:
+            runs[which].append(measure(which, args, size, steps))
+    best = {}
+    for which, results in runs.items():
+        best[which] = max(results, key=lambda r: r["tokens_per_second"])
+        best[which]["rounds"] = [round(r["tokens_per_second"], 1) for r in results]
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", choices=["tiny", "base", "e5", "both"], default="both",
@@ -227,6 +266,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print fit's top operators (one more run)")
     parser.add_argument("--pad-multiple", type=int, default=1,
                         help="round every batch's width up to this many subwords, on both sides (fewer shapes)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure each runner this many times, taking turns, and keep its fastest round")
     parser.add_argument("--runners", nargs="+", choices=RUNNERS + ("fit-fp32",), default=None,
                         help="only these (default: all; fit-fp32 only with --precision bf16)")
     parser.add_argument("--child", choices=RUNNERS + ("fit-fp32",), help=argparse.SUPPRESS)
@@ -243,10 +284,12 @@ def main() -> None:
     report = {}
     for size in sizes:
         steps = args.steps or (60 if size == "tiny" else 6)
-        rows = {which: measure(which, args, size, steps) for which in runners}
+        rows = best_of_rounds(runners, args, size, steps)
         for which, r in rows.items():
             peak = r.get("peak_gpu_mb", r["peak_rss_mb"])
-            print(f"{size:<6}{which:<17}{r['tokens_per_second']:>11.0f}{r['padding_share']:>9.1%}{peak:>9.0f}{r['steps']:>7}")
+            rounds = "" if args.rounds == 1 else "  rounds: " + ", ".join(f"{t:.0f}" for t in r["rounds"])
+            print(f"{size:<6}{which:<17}{r['tokens_per_second']:>11.0f}{r['padding_share']:>9.1%}{peak:>9.0f}"
+                  f"{r['steps']:>7}{rounds}")
         speed = {which: r["tokens_per_second"] for which, r in rows.items()}
         report[size] = dict(rows)
         if {"fit", "trainer", "trainer-grouped"} <= set(speed):
@@ -254,6 +297,10 @@ def main() -> None:
             print(f"{size:<6}fit / Trainer real tokens per second: {ratio:.2f}x (against Trainer with "
                   f"group_by_length sampling: {grouped:.2f}x)")
             report[size].update(ratio=ratio, ratio_grouped=grouped)
+        if {"fit", "trainer-fit-batches"} <= set(speed):
+            report[size]["ratio_same_batches"] = speed["fit"] / speed["trainer-fit-batches"]
+            print(f"{size:<6}fit / Trainer on fit's own length-grouped batches: "
+                  f"{report[size]['ratio_same_batches']:.2f}x")
         if {"fit", "fit-fp32"} <= set(speed):
             report[size]["mixed_over_fp32"] = speed["fit"] / speed["fit-fp32"]
             print(f"{size:<6}fit {args.precision} / fit fp32: {report[size]['mixed_over_fp32']:.2f}x")

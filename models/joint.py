@@ -26,6 +26,7 @@ from transformers.utils import ModelOutput
 
 from train.data.tagging import bio_label_names
 
+from .dropout import use_fast_dropout, use_training_attention
 from .labels import IGNORE_INDEX
 
 
@@ -194,6 +195,8 @@ class JointModel(PreTrainedModel):
         # Derived from the config, not a buffer: from_pretrained builds models on the meta
         # device and would not restore a non-persistent buffer.
         self._allowed = allowed_relation_mask(config)
+        use_fast_dropout(self)  # the encoder's and the heads' (models/dropout.py: same p, cheaper masks)
+        use_training_attention(self.encoder)  # the same for attention probabilities, on the CPU
         self.post_init()
 
     @classmethod

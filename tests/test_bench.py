@@ -12,12 +12,25 @@ from robust_helpers import saved_tiny_model
 
 
 @pytest.mark.slow
-def test_train_throughput_runs_and_reports_the_ratio():
-    result = subprocess.run([sys.executable, "bench/train_throughput.py", "--size", "tiny", "--steps", "2"], cwd=ROOT,
-                            capture_output=True, text=True)
+def run_train_bench(*args: str) -> dict:
+    result = subprocess.run([sys.executable, "bench/train_throughput.py", "--size", "tiny", "--steps", "2", *args],
+                            cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(report["tiny"]) >= {"fit", "trainer", "trainer-grouped", "ratio"} and report["tiny"]["ratio"] > 0
+    return json.loads(result.stdout.strip().splitlines()[-1])["tiny"]
+
+
+def test_train_throughput_runs_and_reports_the_ratios_on_the_same_batches():
+    report = run_train_bench()
+    assert set(report) >= {"fit", "trainer", "trainer-grouped", "trainer-fit-batches", "ratio", "ratio_same_batches"}
+    assert report["ratio"] > 0 and report["ratio_same_batches"] > 0
+    fit, same = report["fit"], report["trainer-fit-batches"]
+    assert (same["tokens"], same["padding_share"]) == (fit["tokens"], fit["padding_share"])  # the very same batches
+    assert report["trainer"]["padding_share"] > fit["padding_share"]  # random batches pad more
+
+
+def test_train_throughput_keeps_the_fastest_of_several_rounds():
+    fit = run_train_bench("--runners", "fit", "--rounds", "2")["fit"]
+    assert len(fit["rounds"]) == 2 and fit["tokens_per_second"] == pytest.approx(max(fit["rounds"]), abs=0.1)
 
 
 @pytest.mark.slow
