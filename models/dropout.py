@@ -32,13 +32,6 @@ def keep_mask(shape: torch.Size, p: float, device: torch.device) -> tuple[torch.
     return lanes >= dropped - LANES // 2, LANES / (LANES - dropped)
 
 
-def apply_dropout(x: torch.Tensor, p: float) -> torch.Tensor:
-    """`x` times `keep_mask`'s mask and scale (autograd keeps the bool mask, not a float one).
-    A product with the bool mask ran faster than `masked_fill` forward and backward here."""
-    kept, scale = keep_mask(x.shape, p, x.device)
-    return torch.mul(x, kept).mul_(scale)
-
-
 class FastDropout(nn.Module):
     """`nn.Dropout(p)` with the masks of `keep_mask`: the identity in eval mode or with p = 0;
     same input and output shape."""
@@ -52,7 +45,10 @@ class FastDropout(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
             return x
-        return apply_dropout(x, self.p)
+        kept, scale = keep_mask(x.shape, self.p, x.device)
+        # a product with the bool mask (autograd keeps the bool, not a float copy) ran faster
+        # than `masked_fill` forward and backward here
+        return torch.mul(x, kept).mul_(scale)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -10,24 +10,21 @@ from train.predict.int8_kernels import CompiledOrEager, int8_product
 from train.predict.quantize import int8_linear
 
 
-def loud_layer(compiled: bool) -> torch.nn.Module:
-    """An int8 layer with two fp32 outlier channels (calibrated on inputs whose channels 3 and 7 are loud)."""
+def int8_layer(compiled: bool, loud: bool = True) -> torch.nn.Module:
+    """An int8 layer; with `loud`, two fp32 outlier channels (calibrated on inputs whose
+    channels 3 and 7 are loud), else the plain scheme."""
     torch.manual_seed(2)
     linear = torch.nn.Linear(32, 24)
     input_range = torch.rand(32) + 0.5
     input_range[[3, 7]] = 40.0
-    return int8_linear(linear, input_range, compiled=compiled)
+    return int8_linear(linear, input_range if loud else None, compiled=compiled)
 
 
 @pytest.mark.parametrize("rows", [1, 5, 130])
 @pytest.mark.parametrize("loud", [True, False], ids=["outliers", "plain"])
 def test_the_compiled_layer_equals_the_torch_operations(rows, loud):
+    compiled, eager = int8_layer(True, loud), int8_layer(False, loud)
     torch.manual_seed(rows)
-    compiled, eager = loud_layer(True), loud_layer(False)
-    if not loud:
-        torch.manual_seed(2)
-        linear = torch.nn.Linear(32, 24)
-        compiled, eager = int8_linear(linear, compiled=True), int8_linear(linear, compiled=False)
     x = torch.randn(rows, 32)
     x[:, 3] *= 30
     with torch.inference_mode():
@@ -45,7 +42,7 @@ def test_a_compiler_failure_falls_back_to_the_torch_operations_with_one_warning(
 
     kernel = CompiledOrEager(int8_product)
     kernel.compiled = fails  # what torch.compile's wrapper raises on a machine without a C++ compiler
-    layer = loud_layer(False)
+    layer = int8_layer(False)
     x = torch.randn(4, 32)
     args = (x, layer.inner_input, layer.weight_t, layer.weight_scale, layer.bias, layer.outliers,
             layer.outlier_weight_t)
@@ -58,7 +55,7 @@ def test_a_compiler_failure_falls_back_to_the_torch_operations_with_one_warning(
 
 
 def test_a_wrong_input_raises_and_keeps_the_compiled_kernel():
-    layer = loud_layer(True)
+    layer = int8_layer(True)
     kernel = CompiledOrEager(int8_product)
     with pytest.raises(RuntimeError):  # 31 input channels for a layer of 32
         kernel(torch.randn(4, 31), layer.inner_input, layer.weight_t, layer.weight_scale, layer.bias,

@@ -178,10 +178,9 @@ def load_activation_ranges(model_dir: Path) -> dict[str, torch.Tensor] | None:
 
 
 def quantize_for_cpu(model: torch.nn.Module, scheme: str, device: torch.device,
-                     ranges: dict[str, torch.Tensor] | None = None, compiled: bool = True) -> torch.nn.Module:
+                     ranges: dict[str, torch.Tensor] | None = None) -> torch.nn.Module:
     """`model` in eval mode with every linear layer of `model.encoder` replaced by `int8_linear`,
-    using the layer's entry of `ranges` (from `load_activation_ranges`) where it has one
-    (`compiled`: see `int8_linear`).
+    using the layer's entry of `ranges` (from `load_activation_ranges`) where it has one.
 
     Raises ValueError for an unknown scheme, a device other than the CPU (the int8 product is
     run on the CPU here; on a GPU use --precision bf16), an encoder already prepacked for oneDNN
@@ -206,5 +205,5 @@ def quantize_for_cpu(model: torch.nn.Module, scheme: str, device: torch.device,
         if input_range is not None and input_range.shape != (layer.in_features,):
             raise ValueError(f"activation range of {name} has shape {tuple(input_range.shape)}, "
                              f"the layer takes {layer.in_features} inputs: the ranges come from another model")
-        replace_layer(model, name, int8_linear(layer, input_range, compiled))
+        replace_layer(model, name, int8_linear(layer, input_range))
     return model.eval()
