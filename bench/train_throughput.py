@@ -16,7 +16,8 @@ weights on both sides); with bf16, `fit` is also run in fp32 (`fit-fp32`), since
 precision should make it faster. Each measurement runs in a fresh process so that peak
 memory is its own, after `--warmup` untimed steps (kernel selection, allocator growth).
 Reported: real (non-padding) tokens per second, the ratio fit / Trainer, the share of
-padding positions per batch, and peak resident memory (peak GPU memory on CUDA).
+padding positions per batch (which `fit`'s encoder leaves out in training on the CPU:
+`models/packing.py`), and peak resident memory (peak GPU memory on CUDA).
 `--rounds N` measures every runner N times, the runners taking turns, and reports each one's
 fastest round (a 30-step measurement of the same code varied by up to 13% on the 2-core
 machine), with every round's tokens per second.

@@ -72,14 +72,20 @@ TRAINING_ATTENTION = "sdpa_fast_dropout"
 
 def training_attention(module: nn.Module, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
                        attention_mask: torch.Tensor | None, dropout: float = 0.0, scaling: float | None = None,
-                       **kwargs) -> tuple[torch.Tensor, None]:
+                       packing=None, **kwargs) -> tuple[torch.Tensor, None]:
     """transformers' `sdpa` attention (same arguments, output [batch, positions, heads, head size]),
     except when training with attention dropout on the CPU: there `scaled_dot_product_attention`
     has no fused kernel and runs its math path (product, softmax, `bernoulli_` dropout, product),
     which this function runs with `keep_mask`'s masks. `attention_mask`: bool [batch, 1, queries,
-    keys], True where a key is attended (transformers' `sdpa_mask`), an additive float mask, or None."""
+    keys], True where a key is attended (transformers' `sdpa_mask`), an additive float mask, or None.
+    With `packing` (a `models.packing.Packing`), query, key and value hold the real subwords of
+    a padded batch as [1, heads, subwords, head size]; the output is then [1, subwords, heads, head size]."""
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+    if packing is not None:
+        output, _ = training_attention(module, packing.pad(query), packing.pad(key), packing.pad(value),
+                                       packing.key_mask, dropout, scaling, **kwargs)
+        return packing.pack(output), None
     if not (module.training and dropout > 0.0 and query.device.type == "cpu") or kwargs.get("is_causal"):
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
                                       **kwargs)

@@ -28,6 +28,7 @@ from train.data.tagging import bio_label_names
 
 from .dropout import use_fast_dropout, use_training_attention
 from .labels import IGNORE_INDEX
+from .packing import can_pack, packed_encode
 
 
 class JointConfig(PretrainedConfig):
@@ -207,7 +208,12 @@ class JointModel(PreTrainedModel):
         return cls(config, encoder=encoder)
 
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """The one encoder pass per window; both heads read its output."""
+        """The one encoder pass per window; both heads read its output, float[windows, width, hidden].
+        Training on the CPU leaves padding out of the encoder's per-subword layers
+        (`models/packing.py`; the GPU path has no host sync per step, which finding the padding would add)."""
+        if (self.training and input_ids.device.type == "cpu" and can_pack(self.encoder)
+                and not bool(attention_mask.all())):
+            return packed_encode(self.encoder, input_ids, attention_mask)
         return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
     def token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
