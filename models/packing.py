@@ -37,12 +37,15 @@ class Packing:
     key_mask: torch.Tensor
     """bool[windows, 1, 1, width]: True where a key is a real subword."""
 
+    def scatter(self, rows: torch.Tensor) -> torch.Tensor:
+        """[subwords, ...] -> [windows, width, ...], zeros at padding."""
+        padded = rows.new_zeros(self.windows * self.width, *rows.shape[1:]).index_copy(0, self.keep, rows)
+        return padded.view(self.windows, self.width, *rows.shape[1:])
+
     def pad(self, states: torch.Tensor) -> torch.Tensor:
         """[1, heads, subwords, head size] -> [windows, heads, width, head size], zeros at padding
         (finite keys and values, so that masked positions weigh exactly nothing)."""
-        flat = states[0].transpose(0, 1)  # [subwords, heads, head size]
-        padded = flat.new_zeros(self.windows * self.width, *flat.shape[1:]).index_copy(0, self.keep, flat)
-        return padded.view(self.windows, self.width, *flat.shape[1:]).transpose(1, 2)
+        return self.scatter(states[0].transpose(0, 1)).transpose(1, 2)
 
     def pack(self, output: torch.Tensor) -> torch.Tensor:
         """Attention output [windows, width, heads, head size] -> [1, subwords, heads, head size]."""
@@ -62,8 +65,7 @@ def packed_encode(encoder: nn.Module, input_ids: torch.Tensor, attention_mask: t
     zeros at padding positions. Needs `can_pack(encoder)`."""
     windows, width = input_ids.shape
     keep = attention_mask.flatten().nonzero().squeeze(1)
-    positions = torch.arange(width, device=input_ids.device).repeat(windows)[keep]
     packing = Packing(keep, windows, width, attention_mask.bool()[:, None, None, :])
-    hidden = encoder(input_ids=input_ids.flatten()[keep].unsqueeze(0), position_ids=positions.unsqueeze(0),
+    hidden = encoder(input_ids=input_ids.flatten()[keep].unsqueeze(0), position_ids=(keep % width).unsqueeze(0),
                      packing=packing).last_hidden_state[0]
-    return hidden.new_zeros(windows * width, hidden.size(-1)).index_copy(0, keep, hidden).view(windows, width, -1)
+    return packing.scatter(hidden)
