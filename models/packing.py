@@ -10,9 +10,10 @@ heads, positions, head size] layout for its products and takes the real position
 (`Packing`). Each real subword goes through the same operations as in the padded pass
 (without dropout its states came out bit-identical in a check here), and the padding
 positions of the returned states are zeros, which neither head reads. On the default
-encoder a training step took 8-12% less time (`bench/train_throughput.py`, README). The same idea is behind MosaicBERT's unpadding
-and transformers' `DataCollatorWithFlattening` with flash attention's variable-length kernel
-(GPU only); here the attention is the padded one of `models/dropout.py`.
+encoder a training step took 8-12% less time (`bench/train_throughput.py`, README). The
+same idea is behind MosaicBERT's unpadding and transformers' `DataCollatorWithFlattening`
+with flash attention's variable-length kernel (GPU only); here the attention is the padded
+one of `models/dropout.py`.
 """
 
 from __future__ import annotations
@@ -53,10 +54,12 @@ class Packing:
 
 
 def can_pack(encoder: nn.Module) -> bool:
-    """Whether `packed_encode` runs `encoder` as its padded pass would: a BERT (absolute
-    position embeddings, read from `position_ids`) whose attention is `training_attention`."""
+    """Whether `packed_encode` runs `encoder` as its padded pass would: a BERT encoder (absolute
+    position embeddings, read from `position_ids`; not a causal decoder, whose mask the key mask
+    alone would not give) whose attention is `training_attention`."""
     config = encoder.config
-    return config.model_type == "bert" and getattr(config, "_attn_implementation", None) == TRAINING_ATTENTION
+    return (config.model_type == "bert" and not config.is_decoder
+            and getattr(config, "_attn_implementation", None) == TRAINING_ATTENTION)
 
 
 def packed_encode(encoder: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

@@ -11,7 +11,6 @@ from helpers import TEXT
 from robust_helpers import saved_tiny_model
 
 
-@pytest.mark.slow
 def run_train_bench(*args: str) -> dict:
     result = subprocess.run([sys.executable, "bench/train_throughput.py", "--size", "tiny", "--steps", "2", *args],
                             cwd=ROOT, capture_output=True, text=True)
@@ -19,6 +18,7 @@ def run_train_bench(*args: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])["tiny"]
 
 
+@pytest.mark.slow
 def test_train_throughput_runs_and_reports_the_ratios_on_the_same_batches():
     report = run_train_bench()
     assert set(report) >= {"fit", "trainer", "trainer-grouped", "trainer-fit-batches", "ratio", "ratio_same_batches"}
@@ -28,6 +28,7 @@ def test_train_throughput_runs_and_reports_the_ratios_on_the_same_batches():
     assert report["trainer"]["padding_share"] > fit["padding_share"]  # random batches pad more
 
 
+@pytest.mark.slow
 def test_train_throughput_keeps_the_fastest_of_several_rounds():
     fit = run_train_bench("--runners", "fit", "--rounds", "2")["fit"]
     assert len(fit["rounds"]) == 2 and fit["tokens_per_second"] == pytest.approx(max(fit["rounds"]), abs=0.1)

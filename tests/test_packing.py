@@ -89,3 +89,6 @@ def test_encoders_without_bert_positions_keep_the_padded_pass(schema):
     stock = BertModel(BertConfig(vocab_size=60, hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
                                  intermediate_size=64, attn_implementation="eager"), add_pooling_layer=False)
     assert not can_pack(stock)  # not running training_attention: nothing would pad for attention
+    decoder = bert(dropout=0.0)
+    decoder.config.is_decoder = True
+    assert not can_pack(decoder)  # causal attention: the key mask alone is not its mask
