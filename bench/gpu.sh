@@ -4,8 +4,8 @@
 # 1. fit against Trainer in bf16, and fit bf16 against fit fp32, with fit's top operators, then
 #    both fits with batch widths rounded up to 64;
 # 2. predict (with and without relations) against pipeline, BERT-base size, bf16, with the
-#    share of the chip's forward limit; 3. several predict processes sharing the one GPU;
-# 4. data-parallel predict on the CPU cores (the default recipe's encoder shape).
+#    share of the chip's forward limit, then the same with predict --workers 14;
+# 3. several predict processes sharing the one GPU.
 # Each step has its own time limit, so one that hangs or fails leaves the others' figures.
 # Wheels in .whl/ (packages the machine lacks) are installed first, into /tmp/site.
 set -uo pipefail
@@ -28,14 +28,18 @@ step() {  # step NAME SECONDS COMMAND...
     timeout "$limit" "$@" 2>&1 | tee "$out/$name.txt"
 }
 # About 8 minutes in all on an H200 (the first run, on 2026-11-29, needed more: these sizes are cut to fit).
+# fit-fp32 runs first: on 2026-11-29 the first process (then fit bf16) was the slow one, so a
+# first-process cost (a cold GPU or kernel cache) would now fall on fit-fp32 instead.
 step train 150 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
-    --batch-size 16 --profile
+    --batch-size 16 --profile --runners fit-fp32 fit trainer trainer-grouped trainer-fit-batches
 # Our bf16 fit was 5x slower than our fp32 fit on 2026-11-29; one suspect is a kernel chosen or built
 # per batch width in bf16 (every length-grouped batch has its own width). Widths rounded up to 64 test it.
 step train_pad64 80 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 \
     --warmup 3 --batch-size 16 --pad-multiple 64 --runners fit fit-fp32
 step inference 110 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 300 \
     --batch-size 64 --repeats 2 --no-scaling
+# The H200 run spent 77% of predict's time around the encoder, on one core: 14 workers do that work.
+step inference_workers 110 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 600 \
+    --batch-size 64 --repeats 2 --no-scaling --workers 14 --chunk 16
 step scaling_gpu 80 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
     --processes 1 4
-step scaling_cpu 90 python3 bench/scaling.py runs/bench-e5-shape --docs 96 --processes 8 16

@@ -4,6 +4,7 @@
     python bench/inference.py --size base --device cuda --precision bf16 --docs 2000 --no-scaling
     python bench/inference.py RUN_DIR --compile      # our side with predict --compile
     python bench/inference.py RUN_DIR --no-prepack   # our side on nn.Linear (train/predict/onednn.py)
+    python bench/inference.py --size base --device cuda --precision bf16 --workers 14 --chunk 16   # predict --workers
 
 Both sides use the same weights: the run's encoder and token head, loaded into
 `BertForTokenClassification` for `pipeline("token-classification",
@@ -122,7 +123,7 @@ def best_of(repeats: int, work, clock: EncoderClock) -> tuple[float, object, flo
 
 
 def child(which: str, run_dir: Path, count: int, batch: int, device: str, precision: str, repeats: int,
-          compiled: bool, prepack: bool) -> None:
+          compiled: bool, prepack: bool, workers: int, chunk: int) -> None:
     import torch
 
     torch.manual_seed(0)
@@ -132,6 +133,7 @@ def child(which: str, run_dir: Path, count: int, batch: int, device: str, precis
 
         predictor = Predictor.from_run(run_dir, device=device, batch_size=batch, precision=precision,
                                        relations=which == "predict", compile=compiled, prepack=prepack)
+        predictor.workers, predictor.docs_per_chunk = workers, chunk
         predictor.predict(docs[:16] if compiled else docs[:4])  # warm-up (compilation: before the timing)
         clock = EncoderClock(predictor.model.encoder, device)
         seconds, out, share = best_of(repeats, lambda: predictor.predict(docs), clock)
@@ -182,7 +184,8 @@ def datasheet_peak_tflops(gpu: str | None) -> float | None:
 def measure(which: str, run_dir: Path, args) -> dict:
     out = subprocess.run([sys.executable, __file__, str(run_dir), "--child", which, "--docs", str(args.docs),
                           "--batch-size", str(args.batch_size), "--device", args.device, "--precision", args.precision,
-                          "--repeats", str(args.repeats)] + (["--compile"] if args.compile else [])
+                          "--repeats", str(args.repeats), "--workers", str(args.workers), "--chunk", str(args.chunk)]
+                         + (["--compile"] if args.compile else [])
                          + (["--no-prepack"] if args.no_prepack else []),
                          capture_output=True, text=True)
     line = next((row for row in out.stdout.splitlines() if row.startswith("RESULT ")), None)
@@ -272,12 +275,15 @@ def main() -> None:
                         help="predict with --compile (torch.compile of the encoder, compiled before the timing)")
     parser.add_argument("--no-prepack", action="store_true",
                         help="predict with nn.Linear instead of weights prepacked for oneDNN (train/predict/onednn.py)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="predict --workers: worker processes for the work around the model (our side)")
+    parser.add_argument("--chunk", type=int, default=64, help="predict --chunk: documents per chunk (our side)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the pair and length scaling checks")
     parser.add_argument("--child", choices=list(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.run_dir, args.docs, args.batch_size, args.device, args.precision, args.repeats,
-              args.compile, not args.no_prepack)
+              args.compile, not args.no_prepack, args.workers, args.chunk)
         return
     run_dir = ensure_run(args.run_dir, args.size)
     rows = {which: measure(which, run_dir, args) for which in RUNNERS
@@ -285,14 +291,15 @@ def main() -> None:
     peak = args.peak_tflops or datasheet_peak_tflops(rows["predict"]["gpu"])
     print(f"{run_dir}, {args.device} ({rows['predict']['gpu'] or 'CPU'}), precision {args.precision}, "
           f"batch {args.batch_size}" + (", predict with --compile" if args.compile else "")
-          + (", predict without prepacked weights" if args.no_prepack else ""))
+          + (", predict without prepacked weights" if args.no_prepack else "")
+          + (f", predict with {args.workers} workers, chunks of {args.chunk}" if args.workers else ""))
     print_table(rows, peak)
     ratio = rows["pipeline"]["seconds"] / rows["predict"]["seconds"]
     ratio_ner = rows["pipeline"]["seconds"] / rows["predict-ner"]["seconds"]
     print(f"predict / pipeline documents per second: {ratio:.2f}x with relations, {ratio_ner:.2f}x entities only "
           f"({args.docs} documents, {rows['predict']['tokens'] // args.docs} subwords each on average)")
     report = {"runs": rows, "ratio": ratio, "ratio_entities_only": ratio_ner, "peak_tflops": peak,
-              "compiled": args.compile, "prepacked": not args.no_prepack}
+              "compiled": args.compile, "prepacked": not args.no_prepack, "workers": args.workers, "chunk": args.chunk}
     if "pipeline-heap" in rows:
         heap = rows["pipeline-heap"]["seconds"]
         report.update(ratio_same_allocator=heap / rows["predict"]["seconds"],

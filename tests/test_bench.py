@@ -52,10 +52,11 @@ def test_int8_bench_runs_and_scores_against_fp32(schema, tmp_path):
 def test_inference_bench_runs_every_runner_on_a_saved_model(schema, tmp_path):
     run = saved_tiny_model(schema, tmp_path / "run")
     result = subprocess.run([sys.executable, "bench/inference.py", str(run), "--docs", "2", "--batch-size", "2",
-                             "--repeats", "1", "--no-scaling", "--peak-tflops", "1"], cwd=ROOT,
-                            capture_output=True, text=True)
+                             "--repeats", "1", "--no-scaling", "--peak-tflops", "1", "--workers", "2", "--chunk", "1"],
+                            cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["workers"] == 2 and "predict with 2 workers" in result.stdout
     assert set(report["runs"]) == {"predict", "predict-ner", "pipeline", "pipeline-heap"}
     assert report["runs"]["predict-ner"]["relations"] == 0
     assert report["runs"]["pipeline-heap"]["entities"] == report["runs"]["pipeline"]["entities"]

@@ -6,7 +6,7 @@ import time
 
 from train.align import Window, candidate_pairs, token_range
 from train.data.normalize import normalize
-from train.predict.predictor import pairs_by_window
+from train.predict.chunk import pairs_by_window
 
 
 def windows_over(length: int, size: int, stride: int) -> list[tuple[int, Window]]:

@@ -72,9 +72,10 @@ def test_a_floors_typo_fails_before_training(tmp_path):
     assert result.returncode == 1 and "unknown metric" in result.stderr and "epoch" not in result.stdout
 
 
-def test_predict_refuses_a_negative_batch_size(tmp_path):
-    result = cli("predict", tmp_path, tmp_path / "a.txt", "--batch-size", "-1")
-    assert result.returncode == 1 and "--batch-size and --chunk must be positive" in result.stderr
+def test_predict_refuses_a_negative_batch_size_and_worker_count(tmp_path):
+    result = cli("predict", tmp_path, tmp_path / "a.txt", "--batch-size", "-1", "--workers", "-2")
+    assert result.returncode == 1
+    assert "--batch-size must be positive, got -1; --workers must be 0 or more, got -2" in result.stderr
 
 
 def test_ctrl_c_ends_with_one_line(monkeypatch, capsys):

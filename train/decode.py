@@ -63,7 +63,18 @@ def whole_word_tags(tags: list[str], words: list[int]) -> list[str]:
 
 def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None = None,
                punctuation: list[bool] | None = None) -> list[tuple[int, int, str, float]]:
-    """(first, last, type, score) spans from per-subword label probabilities.
+    """(first, last, type, score) spans from float[subwords, labels] label probabilities:
+    `decode_tags` of their maximum and argmax."""
+    if probs.numel() == 0:
+        return []
+    top, tag_ids = probs.max(dim=-1)
+    return decode_tags(top, tag_ids, labels, words, punctuation)
+
+
+def decode_tags(top: torch.Tensor, tag_ids: torch.Tensor, labels: list[str], words: list[int] | None = None,
+                punctuation: list[bool] | None = None) -> list[tuple[int, int, str, float]]:
+    """(first, last, type, score) spans from each subword's most probable label (`tag_ids`,
+    int[subwords] into `labels`) and its probability (`top`, float[subwords]).
 
     Tags are the argmax; a subword that is only punctuation (`punctuation[i]`) is outside
     every entity, so "قوات سوريا الديمقراطية (قسد)" and "جرابلس، الباب" stay separate
@@ -73,10 +84,7 @@ def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None =
     never saw, and dropping those would lose mentions). The score is the mean probability
     of the chosen tags.
     """
-    if probs.numel() == 0:
-        return []
-    top, tag_ids = probs.max(dim=-1)
-    if not bool((tag_ids != labels.index("O")).any()):
+    if tag_ids.numel() == 0 or not bool((tag_ids != labels.index("O")).any()):
         return []  # every subword tagged O, as in most sentences
     tags = [labels[i] for i in tag_ids.tolist()]
     if words is not None:

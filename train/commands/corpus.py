@@ -11,7 +11,7 @@ from pathlib import Path
 from ..corpus.pipeline import OUTPUTS, PREDICTIONS, ensure_predictions, link_corpus
 from ..corpus.provenance import run_provenance
 from ..files import check_output_file, exclusive
-from .predict import add_model_arguments
+from .predict import add_model_arguments, check_model_arguments
 
 
 def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,8 +24,7 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_corpus(args: argparse.Namespace) -> int:
-    if args.batch_size < 1 or args.chunk < 1 or args.progress_every < 1:
-        raise ValueError("--batch-size, --chunk and --progress-every must be positive")
+    check_model_arguments(args)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: exists and is not a folder")

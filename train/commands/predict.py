@@ -41,9 +41,23 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the model's entities alone: do not merge in the training names the run saved "
                              "(model/gazetteer.json, written when the recipe sets model.entity_ruler)")
     parser.add_argument("--chunk", type=int, default=64, help="documents decoded together (memory stays bounded by this)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="worker processes for the work around the model (tokenization, decoding, relation "
+                             "pairs), each on a chunk at a time, while this process runs the model: for a GPU, "
+                             "which one CPU core cannot keep busy (about the machine's cores minus one; 0: none)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument("--progress-every", type=int, default=100,
                         help="when stderr is not a terminal (a log): one progress line per this many documents")
+
+
+def check_model_arguments(args: argparse.Namespace) -> None:
+    """Raises ValueError for a model argument out of range (`add_model_arguments`), all of them in one message."""
+    problems = [f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}"
+                for name in ("batch_size", "chunk", "progress_every") if getattr(args, name) < 1]
+    if args.workers < 0:
+        problems.append(f"--workers must be 0 or more, got {args.workers}")
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +84,7 @@ def run_predict(args: argparse.Namespace) -> int:
     rank, world = state.process_index, state.num_processes
     if world > 1 and (args.out is None or "-" in args.inputs):
         raise ValueError("with several processes, give -o OUT.jsonl and file or folder inputs (not stdin)")
-    if args.batch_size < 1 or args.chunk < 1:
-        raise ValueError(f"--batch-size and --chunk must be positive, got {args.batch_size} and {args.chunk}")
+    check_model_arguments(args)
     if args.out is not None:
         for path in (args.out, partial_path(args.out)):
             check_output_file(path)
@@ -82,7 +95,7 @@ def run_predict(args: argparse.Namespace) -> int:
                                        batch_size=args.batch_size, precision=args.precision, quantize=args.quantize,
                                        relations=not args.entities_only, compile=args.compile,
                                        entity_ruler=not args.no_entity_ruler)
-        predictor.docs_per_chunk = args.chunk
+        predictor.docs_per_chunk, predictor.workers = args.chunk, args.workers
         predictor.min_score = parse_min_score(args.min_score, predictor.schema) if args.min_score else None
         if world > 1:
             writer = RecordWriter.to_file(shard_path(args.out, rank))
@@ -91,7 +104,7 @@ def run_predict(args: argparse.Namespace) -> int:
         total = count_inputs(args.inputs)
         bar = progress(None if total is None else -(-total // world), "predict", "doc", every=args.progress_every,
                        disable=args.no_progress or not state.is_main_process)
-        tally = predict_stream(iter_inputs(args.inputs), predictor, writer, rank, world, kept, args.chunk, bar)
+        tally = predict_stream(iter_inputs(args.inputs), predictor, writer, rank, world, kept, bar)
         bar.close()
         writer.close()
         return _finish(args, state, len(kept), tally)

@@ -81,10 +81,10 @@ def ensure_predictions(args, path: Path, provenance: Provenance) -> Path:
     predictor = Predictor.from_run(args.run_dir, device=args.device, batch_size=args.batch_size,
                                    precision=args.precision, quantize=args.quantize, compile=args.compile,
                                    entity_ruler=not args.no_entity_ruler)
-    predictor.docs_per_chunk = args.chunk
+    predictor.docs_per_chunk, predictor.workers = args.chunk, args.workers
     writer = RecordWriter.to_file(partial_path(path))
     bar = progress(count_inputs(args.inputs), "predict", "doc", every=args.progress_every, disable=args.no_progress)
-    predict_stream(iter_inputs(args.inputs), predictor, writer, 0, 1, kept, args.chunk, bar)
+    predict_stream(iter_inputs(args.inputs), predictor, writer, 0, 1, kept, bar)
     bar.close()
     writer.close()
     os.replace(partial_path(path), path)

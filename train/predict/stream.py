@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,36 +20,6 @@ class Tally:
     errors: list[str] = field(default_factory=list)
 
 
-def _flush(pending: list[tuple[int, InputItem, str | dict | None]], predictor, writer: RecordWriter, tally: Tally,
-           sharded: bool, bar) -> None:
-    """Predict the pending documents and write all pending records in input order.
-
-    Each pending entry is (input index, item, None to predict | error text | kept record).
-    A record that cannot be written (UTF-8 cannot hold it) becomes an error record.
-    """
-    docs = [item for _, item, state in pending if state is None]
-    predicted = iter(predictor.predict([i.text for i in docs], [i.id for i in docs]))
-    for index, item, state in pending:
-        if isinstance(state, dict):
-            record = state
-        elif state is None:
-            record = next(predicted).to_dict()
-            if predictor.provenance is not None:
-                record["provenance"] = predictor.provenance
-        else:
-            record = _error(item, state, tally)
-        if sharded:
-            record["_index"] = index
-        try:
-            writer.write(record)
-            tally.predicted += state is None
-        except UnicodeEncodeError as err:
-            record = _error(item, f"cannot be written as UTF-8 ({err.reason})", tally)
-            writer.write({**record, "_index": index} if sharded else record)
-        bar.update(1)
-    pending.clear()
-
-
 def _error(item: InputItem, message: str, tally: Tally) -> dict:
     record = InputItem(item.id, error=message, where=item.where).error_record()
     tally.errors.append(record["error"])
@@ -57,24 +28,61 @@ def _error(item: InputItem, message: str, tally: Tally) -> dict:
 
 
 def predict_stream(items, predictor, writer: RecordWriter, rank: int, world: int, kept: dict[str, dict],
-                   chunk: int, bar) -> Tally:
-    """Predict this process's share of `items`; duplicate ids are errors (the first one wins);
-    records in `kept` (by id, from an earlier run) are written again at their input position."""
-    tally, pending, first_seen = Tally(), [], {}
-    for index, item in enumerate(items):
-        duplicate = item.id is not None and item.id in first_seen
-        if item.id is not None:
-            first_seen.setdefault(item.id, item.where)
-        if index % world != rank:
-            continue
-        state = item.error or (f"duplicate id {item.id!r} (first at {first_seen[item.id]})" if duplicate else None)
-        if state is None and item.id in kept:
-            state = kept[item.id]
-        pending.append((index, item, state))
-        if sum(s is None for _, _, s in pending) >= chunk:
-            _flush(pending, predictor, writer, tally, world > 1, bar)
-    _flush(pending, predictor, writer, tally, world > 1, bar)
+                   bar) -> Tally:
+    """Predict this process's share of `items` and write one record per item, in input order;
+    duplicate ids are errors (the first one wins); records in `kept` (by id, from an earlier
+    run) are written again at their input position.
+
+    Items reach the predictor lazily, so it can hold several chunks in flight (`--workers`);
+    an error or kept record waits in `pending` until every record before it is written."""
+    tally, pending, first_seen = Tally(), deque(), {}
+
+    def to_predict():
+        for index, item in enumerate(items):
+            duplicate = item.id is not None and item.id in first_seen
+            if item.id is not None:
+                first_seen.setdefault(item.id, item.where)
+            if index % world != rank:
+                continue
+            state = item.error or (f"duplicate id {item.id!r} (first at {first_seen[item.id]})" if duplicate else None)
+            if state is None and item.id in kept:
+                state = kept[item.id]
+            pending.append((index, item, state))
+            if state is None:
+                yield item.id, item.text
+
+    for doc in predictor.stream(to_predict()):
+        while True:  # the records before this document's, then its own
+            index, item, state = pending.popleft()
+            _write(index, item, state, doc if state is None else None, predictor, writer, tally, world > 1, bar)
+            if state is None:
+                break
+    while pending:
+        _write(*pending.popleft(), None, predictor, writer, tally, world > 1, bar)
     return tally
+
+
+def _write(index: int, item: InputItem, state: str | dict | None, doc, predictor, writer: RecordWriter, tally: Tally,
+           sharded: bool, bar) -> None:
+    """Write one item's record: its predicted `doc` (state None), a kept record (a dict) or an
+    error (a message). A record that cannot be written (UTF-8 cannot hold it) becomes an error record."""
+    if isinstance(state, dict):
+        record = state
+    elif state is None:
+        record = doc.to_dict()
+        if predictor.provenance is not None:
+            record["provenance"] = predictor.provenance
+    else:
+        record = _error(item, state, tally)
+    if sharded:
+        record["_index"] = index
+    try:
+        writer.write(record)
+        tally.predicted += state is None
+    except UnicodeEncodeError as err:
+        record = _error(item, f"cannot be written as UTF-8 ({err.reason})", tally)
+        writer.write({**record, "_index": index} if sharded else record)
+    bar.update(1)
 
 
 def count_shard_records(out: Path, world: int) -> tuple[int, int]:
