@@ -4,6 +4,8 @@ in input order, and a worker that fails or a reader that stops ends every worker
 import json
 import multiprocessing
 import os
+import time
+from dataclasses import replace
 
 import pytest
 from helpers import TEXT
@@ -11,7 +13,7 @@ from robust_helpers import saved_tiny_model
 from test_predict import HARD_TEXTS, run_cli
 
 import train.predict.workers as workers
-from train.predict.predictor import Predictor
+from train.predict.predictor import LocalCalls, Predictor
 from train.predict.workers import WorkerError
 
 TEXTS = list(HARD_TEXTS.values()) * 2 + [TEXT, TEXT[:40], ""]
@@ -46,6 +48,26 @@ def test_workers_predict_what_one_process_predicts(predictor, relations):
     assert relations == any(d.relations for d in alone)
     assert predict_with(predictor, 3, relations=relations) == alone
     assert not multiprocessing.active_children()
+
+
+def slow_first_chunk(decoding, calls, chunk):
+    if chunk[0][0] == "0":
+        time.sleep(2)  # the chunks after it finish first and wait for it
+    return real_predict_chunk(decoding, calls, chunk)
+
+
+def test_chunks_that_finish_early_wait_for_the_ones_before_them(predictor, monkeypatch):
+    alone = predict_with(predictor, 0)
+
+    def noting(decoding, calls, chunk):  # runs in the workers: the order shows in what they return
+        docs = slow_first_chunk(decoding, calls, chunk)
+        return [replace(doc, source=f"{time.monotonic():.6f}") for doc in docs]
+
+    monkeypatch.setattr(workers, "predict_chunk", noting)
+    got = predict_with(predictor, 3)
+    finished = [float(doc.source) for doc in got]
+    assert [replace(doc, source="") for doc in got] == alone
+    assert finished[0] > finished[2]  # the second chunk (documents 2 and 3) did finish before the first
 
 
 def test_cli_with_workers_writes_the_one_process_file(run_dir, tmp_path):
@@ -87,6 +109,16 @@ real_predict_chunk = workers.predict_chunk
 def test_a_failing_worker_raises_with_its_traceback_and_stops_the_others(predictor, monkeypatch):
     monkeypatch.setattr(workers, "predict_chunk", failing_chunk)  # forked workers inherit it
     with pytest.raises(WorkerError, match="(?s)failed:.*ValueError: this chunk cannot be decoded"):
+        predict_with(predictor, 2)
+    assert not multiprocessing.active_children()
+
+
+def test_a_failing_model_call_stops_every_worker(predictor, monkeypatch):
+    def out_of_memory(*args):
+        raise RuntimeError("CUDA out of memory")
+
+    monkeypatch.setattr(LocalCalls, "relation_probs", out_of_memory)  # runs in this process
+    with pytest.raises(RuntimeError, match="CUDA out of memory"):
         predict_with(predictor, 2)
     assert not multiprocessing.active_children()
 

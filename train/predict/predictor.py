@@ -127,8 +127,7 @@ class Predictor:
         entities that fall inside a sentence, renumbered, and the predicted relations.
         """
         out: list[Document] = []
-        for lo in range(0, len(docs), self.docs_per_chunk):
-            chunk = docs[lo:lo + self.docs_per_chunk]
+        for chunk in chunked(docs, self.docs_per_chunk):
             out += self._predict_chunk([(d.id, d.text or "") for d in chunk], [d.entities for d in chunk])
         return out
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import deque
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,12 +52,13 @@ def predict_stream(items, predictor, writer: RecordWriter, rank: int, world: int
             if state is None:
                 yield item.id, item.text
 
-    for doc in predictor.stream(to_predict()):
-        while True:  # the records before this document's, then its own
-            index, item, state = pending.popleft()
-            _write(index, item, state, doc if state is None else None, predictor, writer, tally, world > 1, bar)
-            if state is None:
-                break
+    with closing(predictor.stream(to_predict())) as predicted:  # a failed write stops the workers at once
+        for doc in predicted:
+            while True:  # the records before this document's, then its own
+                index, item, state = pending.popleft()
+                _write(index, item, state, doc if state is None else None, predictor, writer, tally, world > 1, bar)
+                if state is None:
+                    break
     while pending:
         _write(*pending.popleft(), None, predictor, writer, tally, world > 1, bar)
     return tally

@@ -61,7 +61,8 @@ class RemoteCalls:
 def worker_main(conn: Connection, decoding: Decoding) -> None:
     """A worker's life: predict each chunk it is sent, until it is sent None or its pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    # the fast tokenizer's own threads after a fork would warn, and the cores are the other workers'
+    # tokenizers turns its threads off in a forked child and would warn at the first batch
+    # call unless told; the cores are the other workers' anyway
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
     torch.set_num_threads(1)  # the decoding's tensors are small; the cores are the other workers'
     calls = RemoteCalls(conn)
@@ -71,7 +72,7 @@ def worker_main(conn: Connection, decoding: Decoding) -> None:
                 conn.send(("done", predict_chunk(decoding, calls, chunk)))
             except Exception:  # noqa: BLE001 - the main process raises it with the traceback
                 conn.send(("error", traceback.format_exc()))
-    except (EOFError, BrokenPipeError):  # the main process is gone
+    except (EOFError, OSError):  # the main process is gone
         pass
 
 
@@ -95,9 +96,10 @@ class WorkerPool:
             self.processes.append(process)
 
     def stream(self, chunks: Iterator[list[tuple[str, str]]]) -> Iterator[Document]:
-        """The documents of every chunk, in input order. At most two chunks per worker are
-        taken ahead of the oldest one not yet returned, so memory stays bounded.
-        Raises WorkerError when a worker fails."""
+        """The documents of every chunk, in input order. Each worker predicts one chunk at a
+        time, and at most two chunks per worker are taken ahead of the oldest one not yet
+        returned (the others finished and waiting for it), so memory stays bounded.
+        Raises WorkerError when a worker fails or exits, and what a model call raises."""
         free, assigned = list(range(len(self.conns))), {}  # worker -> chunk number
         finished: dict[int, list[Document]] = {}
         taken = returned = 0
@@ -111,7 +113,7 @@ class WorkerPool:
                         break
                     worker = free.pop()
                     self.calls[worker] = self.new_calls()  # the previous chunk's hidden states go
-                    self.conns[worker].send(chunk)
+                    self._send(worker, chunk)
                     assigned[worker], taken = taken, taken + 1
                 while returned in finished:
                     yield from finished.pop(returned)
@@ -132,9 +134,8 @@ class WorkerPool:
         """Answer one message of a worker; its documents when it finished its chunk."""
         try:
             kind, *payload = self.conns[worker].recv()
-        except EOFError:
-            self.processes[worker].join(STOP_TIMEOUT_S)  # its exit code tells why (a signal: negative)
-            raise WorkerError(f"predict worker {worker} exited (code {self.processes[worker].exitcode})") from None
+        except (EOFError, OSError):
+            raise self._exited(worker) from None
         calls = self.calls[worker]
         if kind == "error":
             raise WorkerError(f"predict worker {worker} failed:\n{payload[0]}")
@@ -147,10 +148,22 @@ class WorkerPool:
             if kind == "encode":
                 # label ids travel as int16 (a schema has far fewer labels), a quarter of int64
                 reply = [(top.numpy(), ids.to(torch.int16).numpy()) for top, ids in calls.best_tags(*payload)]
-            else:
+            elif kind == "relations":
                 reply = calls.relation_probs(*payload).numpy()
-        self.conns[worker].send(reply)
+            else:
+                raise WorkerError(f"predict worker {worker} sent an unknown request {kind!r}")
+        self._send(worker, reply)
         return None
+
+    def _send(self, worker: int, message) -> None:
+        try:
+            self.conns[worker].send(message)
+        except OSError:
+            raise self._exited(worker) from None
+
+    def _exited(self, worker: int) -> WorkerError:
+        self.processes[worker].join(STOP_TIMEOUT_S)  # its exit code tells why (a signal: negative)
+        return WorkerError(f"predict worker {worker} exited (code {self.processes[worker].exitcode})")
 
     def close(self, graceful: bool = True) -> None:
         """Stop every worker and close the pipes. Graceful: idle workers are told to exit (and
@@ -159,7 +172,7 @@ class WorkerPool:
         for conn in self.conns if graceful else ():
             try:
                 conn.send(None)
-            except (BrokenPipeError, OSError):
+            except OSError:
                 pass
         for process in self.processes:
             process.join(STOP_TIMEOUT_S if graceful else 0)
@@ -168,4 +181,4 @@ class WorkerPool:
                 process.join()
         for conn in self.conns:
             conn.close()
-        self.conns, self.processes = [], []
+        self.conns, self.processes, self.calls = [], [], []  # calls: hidden states on the device
