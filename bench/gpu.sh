@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The GPU checks of the speed benchmarks in one run, for a lent GPU machine with 16 cores:
 #   bash bench/gpu.sh [OUT_DIR]
+#   STEPS="probe train" bash bench/gpu.sh [OUT_DIR]     # only these steps (e.g. to split the run in two)
+# 0. the machine alone, none of our code (bench/gpu_probe.py): MIG slice or whole chip, launch cost,
+#    bf16 and fp32 products, a plain BertModel trained in fp32 and bf16;
 # 1. fit against Trainer in bf16, and fit bf16 against fit fp32, with fit's top operators, then
 #    both fits with batch widths rounded up to 64;
 # 2. predict (with and without relations) against pipeline, BERT-base size, bf16, with the
@@ -20,18 +23,27 @@ export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader; nproc
   python3 -c "import torch, transformers, accelerate; print(torch.__version__, transformers.__version__, accelerate.__version__)"
 } 2>&1 | tee "$out/machine.txt"
-python3 bench/random_model.py base runs/bench-base
+only=${STEPS:-}
+# the random AraBERT-size model the predict steps load (kept when a warm machine already has it)
+if [[ -z "$only" || "$only" == *inference* || "$only" == *scaling* ]] && [[ ! -f runs/bench-base/model/config.json ]]; then
+    python3 bench/random_model.py base runs/bench-base
+fi
 step() {  # step NAME SECONDS COMMAND...
     local name=$1 limit=$2
     shift 2
+    if [[ -n "$only" && " $only " != *" $name "* ]]; then return; fi
     echo "== $name"
     timeout "$limit" "$@" 2>&1 | tee "$out/$name.txt"
 }
-# The step limits add up to 570 s, besides the wheels and the random model (the first run, on
-# 2026-11-29, needed more than its 15 minutes: these sizes are cut to fit).
+# The step limits add up to 540 s, besides the wheels and the random model, so that the whole
+# script fits one 600 s device command (the first run, on 2026-11-29, needed more than its 15
+# minutes: these sizes are cut to fit).
+# Whether the chip (or the slice of it this machine sees) trains a plain BertModel faster in bf16
+# than in fp32: if not, the slow bf16 fit of 2026-11-29 was the machine's, not fit's.
+step probe 50 python3 bench/gpu_probe.py --device cuda
 # fit-fp32 runs first: on 2026-11-29 the first process (then fit bf16) was the slow one, so a
 # first-process cost (a cold GPU or kernel cache) would now fall on fit-fp32 instead.
-step train 130 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
+step train 110 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
     --batch-size 16 --runners fit-fp32 fit trainer trainer-grouped trainer-fit-batches
 # fit bf16's top operators by device time and by host time, in a step of its own (on 2026-11-29
 # the profile came last in the train step, and the step's time ran out before it printed)
@@ -39,12 +51,12 @@ step train_profile 60 python3 bench/train_throughput.py --size base --device cud
     --warmup 3 --batch-size 16 --runners fit --profile
 # Our bf16 fit was 5x slower than our fp32 fit on 2026-11-29; one suspect is a kernel chosen or built
 # per batch width in bf16 (every length-grouped batch has its own width). Widths rounded up to 64 test it.
-step train_pad64 80 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 \
+step train_pad64 60 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 \
     --warmup 3 --batch-size 16 --pad-multiple 64 --runners fit fit-fp32
-step inference 110 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 300 \
+step inference 100 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 300 \
     --batch-size 64 --repeats 2 --no-scaling
 # The H200 run spent 77% of predict's time around the encoder, on one core: 14 workers do that work.
-step inference_workers 110 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 400 \
+step inference_workers 100 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 400 \
     --batch-size 64 --repeats 2 --no-scaling --workers 14 --chunk 16
-step scaling_gpu 80 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
+step scaling_gpu 60 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
     --processes 1 4

@@ -22,7 +22,8 @@ around every encoder call, gives the share of wall time inside the encoder's for
 On a GPU the achieved share of the chip's forward limit is printed: forward FLOPs per
 subword = 2 x non-embedding parameters + 4 x layers x hidden x window length
 (attention), times subwords per second, over the dense bf16 peak (`--peak-tflops`;
-by default the H100/H200 SXM datasheet's 989 TFLOP/s when such a chip is found).
+by default the H100/H200 SXM datasheet's 989 TFLOP/s when such a chip is found, in
+proportion to its multiprocessors on a MIG slice).
 Then, unless `--no-scaling`, two checks on `Predictor` alone: seconds per document as
 the number of entity pairs per window grows (same length), and as the document grows.
 Without RUN_DIR: `--size tiny` trains the tiny config into runs/bench-tiny; `--size base`
@@ -161,7 +162,8 @@ def child(which: str, run_dir: Path, count: int, batch: int, device: str, precis
                                   "entities": found[0], "relations": found[1],
                                   "flops_per_subword": forward_flops_per_subword(encoder.config, encoder, window),
                                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                                  "gpu": torch.cuda.get_device_name() if device.startswith("cuda") else None}))
+                                  "gpu": torch.cuda.get_device_name() if device.startswith("cuda") else None,
+                                  "peak_tflops": peak_tflops(device) if device.startswith("cuda") else None}))
 
 
 def forward_flops_per_subword(config, encoder, window_length: int) -> float:
@@ -176,9 +178,25 @@ def forward_flops_per_subword(config, encoder, window_length: int) -> float:
     return 2 * non_embedding + 4 * config.num_hidden_layers * config.hidden_size * window_length
 
 
-def datasheet_peak_tflops(gpu: str | None) -> float | None:
-    """Dense bf16 TFLOP/s of the chip by its datasheet (H100 and H200 SXM: 989.4), else None."""
-    return 989.4 if gpu and any(chip in gpu for chip in ("H100", "H200")) else None
+SXM_MULTIPROCESSORS, SXM_PEAK_TFLOPS = 132, 989.4
+"""An H100 or H200 SXM: streaming multiprocessors and dense bf16 TFLOP/s, by NVIDIA's datasheets."""
+
+
+def datasheet_peak_tflops(gpu: str | None, multiprocessors: int | None = None) -> float | None:
+    """Dense bf16 TFLOP/s of an H100 or H200 SXM by its datasheet, in proportion to the
+    multiprocessors the process sees (a MIG slice has a share of the 132); None for other
+    chips (PCIe and NVL boards have other clocks): pass `--peak-tflops` for them."""
+    if not gpu or not any(chip in gpu for chip in ("H100", "H200")) or any(k in gpu for k in ("PCIe", "NVL")):
+        return None
+    return SXM_PEAK_TFLOPS * min(1.0, (multiprocessors or SXM_MULTIPROCESSORS) / SXM_MULTIPROCESSORS)
+
+
+def peak_tflops(device: str) -> float | None:
+    """`datasheet_peak_tflops` of the GPU `device` names."""
+    import torch
+
+    props = torch.cuda.get_device_properties(device)
+    return datasheet_peak_tflops(props.name, props.multi_processor_count)
 
 
 def measure(which: str, run_dir: Path, args) -> dict:
@@ -288,7 +306,7 @@ def main() -> None:
     run_dir = ensure_run(args.run_dir, args.size)
     rows = {which: measure(which, run_dir, args) for which in RUNNERS
             if which != "pipeline-heap" or args.device == "cpu"}
-    peak = args.peak_tflops or datasheet_peak_tflops(rows["predict"]["gpu"])
+    peak = args.peak_tflops or rows["predict"]["peak_tflops"]
     print(f"{run_dir}, {args.device} ({rows['predict']['gpu'] or 'CPU'}), precision {args.precision}, "
           f"batch {args.batch_size}" + (", predict with --compile" if args.compile else "")
           + (", predict without prepacked weights" if args.no_prepack else "")

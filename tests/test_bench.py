@@ -97,3 +97,26 @@ def test_overhead_bench_times_predict_without_the_encoder(schema, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.strip().splitlines()[-1])["seconds_per_document"] > 0
     assert "decode_bio" in result.stdout or "function calls" in result.stdout
+
+
+def test_peak_counts_only_the_multiprocessors_a_mig_slice_has():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from inference import datasheet_peak_tflops
+
+    assert datasheet_peak_tflops("NVIDIA H200", 132) == pytest.approx(989.4)
+    assert datasheet_peak_tflops("NVIDIA H100 80GB HBM3") == pytest.approx(989.4)
+    assert datasheet_peak_tflops("NVIDIA H200 MIG 1g.18gb", 16) == pytest.approx(989.4 * 16 / 132)
+    assert datasheet_peak_tflops("NVIDIA H100 PCIe", 114) is None  # other clocks: --peak-tflops
+    assert datasheet_peak_tflops("NVIDIA A100-SXM4-80GB", 108) is None
+
+
+def test_gpu_probe_runs_every_check_on_the_cpu():
+    result = subprocess.run([sys.executable, "bench/gpu_probe.py", "--budget", "0.1"], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(report["train"]) == {"fp32 fixed", "bf16 fixed", "fp32 varying", "bf16 varying"}
+    assert all(case["steps"] >= 3 and case["tokens_per_second"] > 0 for case in report["train"].values())
+    assert all(value > 0 for value in report["matmul_tflops"].values())
+    assert report["launch"]["queued_us"] > 0 and report["forward"]["tokens_per_second"] > 0
+    assert "limit_fraction" not in report["forward"]  # no chip peak on the CPU

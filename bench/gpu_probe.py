@@ -1,0 +1,241 @@
+"""What the lent machine itself can do, with none of our code: the facts that explain the speed benchmarks.
+
+    python bench/gpu_probe.py --device cuda      # first step of bench/gpu.sh
+    python bench/gpu_probe.py                    # the same checks, small, on the CPU
+
+On the H200 lent on 2026-11-29, `fit` in bf16 trained 5x slower than in fp32 and Trainer in
+bf16 was slow too (README, "Benchmarks"): too slow for the chip on both sides, so the cause
+may lie in the machine (a MIG slice, a launch-bound host, a slow bf16 path of the installed
+libraries) rather than in `fit`. This script separates those, in well under a minute:
+
+1. the machine: GPU name, streaming multiprocessors (132 on a whole H100/H200 SXM; fewer on
+   a MIG slice), MIG mode, clocks, other processes on the GPU, CPU threads, and environment
+   variables that change CUDA's speed (CUDA_LAUNCH_BLOCKING=1 makes every launch wait);
+2. the cost of one kernel launch, asynchronous and waited for;
+3. dense matrix products in bf16, fp32 and fp32 with TF32: achieved TFLOP/s;
+4. a plain transformers `BertModel` of AraBERT-base size with a token head, trained with
+   AdamW in fp32 and in bf16 autocast (fp32 master weights, as `fit` and Trainer do), on
+   batches of one width without padding and on batches of varying widths with padding:
+   real subwords per second. The same gap as `fit`'s here puts the cause outside our code;
+5. its forward pass alone with bf16 weights (what `predict` runs), as a share of the chip's
+   forward limit (`inference.forward_flops_per_subword` over `inference.peak_tflops`).
+
+On the CPU (`--device cpu`, the default) the model is the tiny recipe's size, so that a test
+can run every check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+ENV_PREFIXES = ("CUDA_", "PYTORCH_", "TORCH_", "CUBLAS", "NVIDIA_TF32", "OMP_", "NCCL_")
+SMI_QUERY = "name,mig.mode.current,clocks.sm,clocks.max.sm,power.draw,power.limit,utilization.gpu,temperature.gpu"
+TINY = dict(vocab_size=8000, hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128,
+            max_position_embeddings=512)
+
+
+def sync(device: str) -> None:
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def shell(command: list[str]) -> str:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"({command[0]}: {error})"
+
+
+def machine(device: str) -> dict:
+    """What shapes every figure: the chip (or slice of it), its clocks and tenants, the host."""
+    import torch
+
+    facts = {"torch": torch.__version__, "cuda": torch.version.cuda, "cpu_threads": os.cpu_count(),
+             "torch_threads": torch.get_num_threads(),
+             "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES)}}
+    if device.startswith("cuda"):
+        props = torch.cuda.get_device_properties(device)
+        facts.update(gpu=props.name, multiprocessors=props.multi_processor_count, capability=f"{props.major}.{props.minor}",
+                     memory_gb=round(props.total_memory / 2**30, 1),
+                     tf32_matmul=torch.backends.cuda.matmul.allow_tf32,
+                     smi=shell(["nvidia-smi", f"--query-gpu={SMI_QUERY}", "--format=csv"]),
+                     smi_list=shell(["nvidia-smi", "-L"]),
+                     other_processes=shell(["nvidia-smi", "--query-compute-apps=pid,process_name,used_memory",
+                                            "--format=csv,noheader"]))
+    return facts
+
+
+def launch_costs(device: str, launches: int = 2000) -> dict:
+    """Microseconds per tiny kernel: queued back to back, and each waited for."""
+    import torch
+
+    x = torch.zeros(1, device=device)
+    for _ in range(50):
+        x.add_(1)
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(launches):
+        x.add_(1)
+    sync(device)
+    queued = (time.perf_counter() - start) / launches
+    start = time.perf_counter()
+    for _ in range(launches // 4):
+        x.add_(1)
+        sync(device)
+    waited = (time.perf_counter() - start) / (launches // 4)
+    return {"queued_us": queued * 1e6, "waited_us": waited * 1e6}
+
+
+def matmul_tflops(device: str, dtype_name: str, size: int, seconds: float = 1.0) -> float:
+    """Achieved TFLOP/s of square products (2 x size^3 each), repeated for about `seconds`."""
+    import torch
+
+    dtype = torch.bfloat16 if dtype_name == "bf16" else torch.float32
+    previous = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = dtype_name == "tf32"
+    try:
+        a, b = (torch.randn(size, size, device=device, dtype=dtype) for _ in range(2))
+        (a @ b).sum()
+        sync(device)
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            for _ in range(10):
+                a @ b
+            sync(device)
+            count += 10
+        return 2 * size**3 * count / (time.perf_counter() - start) / 1e12
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = previous
+
+
+def batches(batch: int, widths: str, seed: int = 0):
+    """Endless (input_ids, attention_mask, labels): `fixed` 256 subwords, every row full;
+    `varying` a new width of 64-512 per batch, rows 50-100% of it (padding, as in `fit`)."""
+    import torch
+
+    rng = random.Random(seed)
+    while True:
+        width = 256 if widths == "fixed" else rng.randint(64, 512)
+        lengths = [width] * batch if widths == "fixed" else [rng.randint(width // 2, width) for _ in range(batch)]
+        lengths[0] = width
+        mask = (torch.arange(width) < torch.tensor(lengths).unsqueeze(1)).long()
+        ids = torch.randint(5, 8000, (batch, width)) * mask
+        labels = torch.randint(0, 9, (batch, width)).masked_fill(mask == 0, -100)
+        yield ids, mask, labels
+
+
+def token_model(size: dict, device: str):
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    encoder = BertModel(BertConfig(**size), add_pooling_layer=False)
+    return torch.nn.ModuleDict({"encoder": encoder, "head": torch.nn.Linear(size["hidden_size"], 9)}).to(device)
+
+
+def train_speed(size: dict, device: str, precision: str, widths: str, batch: int, warmup: int, budget_s: float) -> dict:
+    """Real subwords per second of AdamW steps (fp32 master weights; bf16: autocast), timed for
+    about `budget_s` seconds after `warmup` steps."""
+    import torch
+
+    model = token_model(size, device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=device.startswith("cuda"))
+    autocast = torch.autocast(device_type=device.split(":")[0], dtype=torch.bfloat16, enabled=precision == "bf16")
+    data = batches(batch, widths)
+
+    def step() -> torch.Tensor:
+        ids, mask, labels = (t.to(device, non_blocking=True) for t in next(data))
+        with autocast:
+            hidden = model["encoder"](input_ids=ids, attention_mask=mask).last_hidden_state
+            logits = model["head"](hidden)
+        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), labels.flatten())
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        return mask.sum()
+
+    for _ in range(warmup):
+        step()
+    sync(device)
+    tokens, steps, start = 0, 0, time.perf_counter()
+    while steps < 3 or time.perf_counter() - start < budget_s:
+        tokens = tokens + step()
+        steps += 1
+    sync(device)
+    seconds = time.perf_counter() - start
+    return {"steps": steps, "seconds": seconds, "tokens_per_second": int(tokens) / seconds}
+
+
+def forward_speed(size: dict, device: str, batch: int, width: int, budget_s: float) -> dict:
+    """Subwords per second of the encoder's forward pass with bf16 weights (fp32 on the CPU),
+    full windows, and its share of the forward limit on a known chip."""
+    import torch
+    from inference import forward_flops_per_subword, peak_tflops
+
+    model = token_model(size, device).eval()
+    if device.startswith("cuda"):
+        model = model.to(torch.bfloat16)
+    ids = torch.randint(5, 8000, (batch, width), device=device)
+    mask = torch.ones_like(ids)
+    with torch.inference_mode():
+        for _ in range(3):
+            model["encoder"](input_ids=ids, attention_mask=mask)
+        sync(device)
+        count, start = 0, time.perf_counter()
+        while count < 3 or time.perf_counter() - start < budget_s:
+            model["encoder"](input_ids=ids, attention_mask=mask)
+            count += 1
+        sync(device)
+    speed = count * batch * width / (time.perf_counter() - start)
+    encoder = model["encoder"]
+    result = {"tokens_per_second": speed, "flops_per_subword": forward_flops_per_subword(encoder.config, encoder, width)}
+    if device.startswith("cuda") and (peak := peak_tflops(device)):
+        result.update(peak_tflops=peak, limit_fraction=speed * result["flops_per_subword"] / (peak * 1e12))
+    return result
+
+
+def main() -> None:
+    from random_model import SIZES
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--budget", type=float, default=None, help="seconds per timed case (default: 4 on a GPU, 0.5 on the CPU)")
+    args = parser.parse_args()
+    gpu = args.device.startswith("cuda")
+    budget = args.budget or (4.0 if gpu else 0.5)
+    size, batch = (SIZES["base"], 16) if gpu else (TINY, 4)
+    report = {"machine": machine(args.device), "launch": launch_costs(args.device)}
+    print(json.dumps(report["machine"], indent=1))
+    print(f"kernel launch: {report['launch']['queued_us']:.1f} us queued, {report['launch']['waited_us']:.1f} us waited for")
+    report["matmul_tflops"] = {kind: matmul_tflops(args.device, kind, 8192 if gpu else 512, budget / 2)
+                               for kind in ("bf16", "fp32", "tf32")}
+    print("square products, TFLOP/s: " + ", ".join(f"{k} {v:.1f}" for k, v in report["matmul_tflops"].items()))
+    report["train"] = {}
+    print(f"{'train (BertModel + token head)':<34}{'subwords/s':>12}{'steps':>7}")
+    for widths in ("fixed", "varying"):
+        for precision in ("fp32", "bf16"):
+            case = f"{precision} {widths}"
+            report["train"][case] = train_speed(size, args.device, precision, widths, batch, 3, budget)
+            print(f"{case:<34}{report['train'][case]['tokens_per_second']:>12.0f}{report['train'][case]['steps']:>7}")
+    report["forward"] = forward_speed(size, args.device, 64 if gpu else 4, 512 if gpu else 128, budget)
+    share = report["forward"].get("limit_fraction")
+    print(f"forward, {'bf16 weights' if gpu else 'fp32'}: {report['forward']['tokens_per_second']:.0f} subwords/s"
+          + (f", {share:.1%} of the forward limit ({report['forward']['peak_tflops']:.0f} TFLOP/s)" if share else ""))
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
