@@ -4,10 +4,11 @@
 #   STEPS="probe train" bash bench/gpu.sh [OUT_DIR]     # only these steps (e.g. to split the run in two)
 # 0. the machine alone, none of our code (bench/gpu_probe.py): MIG slice or whole chip, launch cost,
 #    bf16 and fp32 products, a plain BertModel trained in fp32 and bf16;
-# 1. fit against Trainer in bf16, and fit bf16 against fit fp32, with fit's top operators, then
-#    both fits with batch widths rounded up to 64;
-# 2. predict (with and without relations) against pipeline, BERT-base size, bf16, with the
-#    share of the chip's forward limit, then the same with predict --workers 14;
+# 1. fit against Trainer in bf16, and fit bf16 against fit fp32, at batches of 16 and 128 sentence
+#    windows, with fit's top operators;
+# 2. predict (with and without relations) against pipeline, BERT-base size, bf16, as many subwords
+#    per encoder call on both sides, with the share of the chip's forward limit, then the same
+#    with predict --workers 14;
 # 3. several predict processes sharing the one GPU.
 # Each step has its own time limit, so one that hangs or fails leaves the others' figures.
 # Wheels in .whl/ (packages the machine lacks) are installed first, into /tmp/site.
@@ -39,24 +40,27 @@ step() {  # step NAME SECONDS COMMAND...
 # script fits one 600 s device command (the first run, on 2026-11-29, needed more than its 15
 # minutes: these sizes are cut to fit).
 # Whether the chip (or the slice of it this machine sees) trains a plain BertModel faster in bf16
-# than in fp32: if not, the slow bf16 fit of 2026-11-29 was the machine's, not fit's.
-step probe 50 python3 bench/gpu_probe.py --device cuda
+# than in fp32, on batches of sentences as fit's and on larger ones: if not, the slow bf16 fit of
+# 2026-11-29 was the machine's or the batch size's, not fit's.
+step probe 60 python3 bench/gpu_probe.py --device cuda
 # fit-fp32 runs first: on 2026-11-29 the first process (then fit bf16) was the slow one, so a
 # first-process cost (a cold GPU or kernel cache) would now fall on fit-fp32 instead.
-step train 110 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
+step train 100 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
     --batch-size 16 --runners fit-fp32 fit trainer trainer-grouped trainer-fit-batches
+# A window is a sentence (about 50 subwords): 16 of them are some 800 subwords a step, which may
+# leave the chip waiting for kernel launches; 128 are some 6,000.
+step train_b128 80 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
+    --batch-size 128 --runners fit-fp32 fit trainer-fit-batches
 # fit bf16's top operators by device time and by host time, in a step of its own (on 2026-11-29
 # the profile came last in the train step, and the step's time ran out before it printed)
-step train_profile 60 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 10 \
+step train_profile 50 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 10 \
     --warmup 3 --batch-size 16 --runners fit --profile
-# Our bf16 fit was 5x slower than our fp32 fit on 2026-11-29; one suspect is a kernel chosen or built
-# per batch width in bf16 (every length-grouped batch has its own width). Widths rounded up to 64 test it.
-step train_pad64 60 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 \
-    --warmup 3 --batch-size 16 --pad-multiple 64 --runners fit fit-fp32
-step inference 100 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 300 \
-    --batch-size 64 --repeats 2 --no-scaling
+# Our side batches up to 64 x 512 subwords, as many as the pipeline's 64 full windows: predict's
+# windows are sentences, and 64 of them would give each encoder call a tenth of that.
+step inference 90 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 300 \
+    --batch-size 64 --batch-subwords 32768 --repeats 2 --no-scaling
 # The H200 run spent 77% of predict's time around the encoder, on one core: 14 workers do that work.
 step inference_workers 100 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 400 \
-    --batch-size 64 --repeats 2 --no-scaling --workers 14 --chunk 16
+    --batch-size 64 --batch-subwords 32768 --repeats 2 --no-scaling --workers 14 --chunk 24
 step scaling_gpu 60 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
     --processes 1 4

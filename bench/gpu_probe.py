@@ -14,11 +14,14 @@ libraries) rather than in `fit`. This script separates those, in well under a mi
 2. the cost of one kernel launch, asynchronous and waited for;
 3. dense matrix products in bf16, fp32 and fp32 with TF32: achieved TFLOP/s;
 4. a plain transformers `BertModel` of AraBERT-base size with a token head, trained with
-   AdamW in fp32 and in bf16 autocast (fp32 master weights, as `fit` and Trainer do), on
-   batches of one width without padding and on batches of varying widths with padding:
-   real subwords per second. The same gap as `fit`'s here puts the cause outside our code;
-5. its forward pass alone with bf16 weights (what `predict` runs), as a share of the chip's
-   forward limit (`inference.forward_flops_per_subword` over `inference.peak_tflops`).
+   AdamW in fp32 and in bf16 autocast (fp32 master weights, as `fit` and Trainer do), 16 rows
+   a batch: of one width without padding, of varying widths with padding, and of sentence
+   length (what `fit` trains on: about 800 subwords a batch, so few that the host's kernel
+   launches, not the chip, may bound a step): real subwords per second. The same gap as
+   `fit`'s here puts the cause outside our code;
+5. its forward pass alone with bf16 weights (what `predict` runs), on a batch of 32 windows of
+   50 subwords (`predict`'s default batch of sentences) and on 64 windows of 512, as a share
+   of the chip's forward limit (`inference.forward_flops_per_subword` over `inference.peak_tflops`).
 
 On the CPU (`--device cpu`, the default) the model is the tiny recipe's size, so that a test
 can run every check.
@@ -120,14 +123,19 @@ def matmul_tflops(device: str, dtype_name: str, size: int, seconds: float = 1.0)
         torch.backends.cuda.matmul.allow_tf32 = previous
 
 
+WIDTHS = {"fixed": (256, 256), "varying": (64, 512), "sentences": (20, 120)}
+"""Subwords per batch row: `fixed` one width; `varying` a new width per batch; `sentences` as
+`fit`'s windows are (a window is a sentence: 47-51 subwords on average in the seeds)."""
+
+
 def batches(batch: int, widths: str, seed: int = 0):
-    """Endless (input_ids, attention_mask, labels): `fixed` 256 subwords, every row full;
-    `varying` a new width of 64-512 per batch, rows 50-100% of it (padding, as in `fit`)."""
+    """Endless (input_ids, attention_mask, labels) of `WIDTHS[widths]`: `fixed` rows are full;
+    otherwise each batch has a new width and its rows 50-100% of it (padding, as in `fit`)."""
     import torch
 
     rng = random.Random(seed)
     while True:
-        width = 256 if widths == "fixed" else rng.randint(64, 512)
+        width = rng.randint(*WIDTHS[widths])
         lengths = [width] * batch if widths == "fixed" else [rng.randint(width // 2, width) for _ in range(batch)]
         lengths[0] = width
         mask = (torch.arange(width) < torch.tensor(lengths).unsqueeze(1)).long()
@@ -225,15 +233,18 @@ def main() -> None:
     print("square products, TFLOP/s: " + ", ".join(f"{k} {v:.1f}" for k, v in report["matmul_tflops"].items()))
     report["train"] = {}
     print(f"{'train (BertModel + token head)':<34}{'subwords/s':>12}{'steps':>7}")
-    for widths in ("fixed", "varying"):
+    for widths in WIDTHS:
         for precision in ("fp32", "bf16"):
             case = f"{precision} {widths}"
             report["train"][case] = train_speed(size, args.device, precision, widths, batch, 3, budget)
             print(f"{case:<34}{report['train'][case]['tokens_per_second']:>12.0f}{report['train'][case]['steps']:>7}")
-    report["forward"] = forward_speed(size, args.device, 64 if gpu else 4, 512 if gpu else 128, budget)
-    share = report["forward"].get("limit_fraction")
-    print(f"forward, {'bf16 weights' if gpu else 'fp32'}: {report['forward']['tokens_per_second']:.0f} subwords/s"
-          + (f", {share:.1%} of the forward limit ({report['forward']['peak_tflops']:.0f} TFLOP/s)" if share else ""))
+    # predict's default batch (32 sentence windows) against one of 64 full windows
+    report["forward"] = {f"{rows}x{width}": forward_speed(size, args.device, rows, width, budget)
+                         for rows, width in ((32, 50), (64, 512) if gpu else (4, 128))}
+    for case, result in report["forward"].items():
+        share = result.get("limit_fraction")
+        print(f"forward {case}, {'bf16 weights' if gpu else 'fp32'}: {result['tokens_per_second']:.0f} subwords/s"
+              + (f", {share:.1%} of the forward limit ({result['peak_tflops']:.0f} TFLOP/s)" if share else ""))
     print(json.dumps(report))
 
 

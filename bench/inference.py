@@ -5,6 +5,7 @@
     python bench/inference.py RUN_DIR --compile      # our side with predict --compile
     python bench/inference.py RUN_DIR --no-prepack   # our side on nn.Linear (train/predict/onednn.py)
     python bench/inference.py --size base --device cuda --precision bf16 --workers 14 --chunk 16   # predict --workers
+    python bench/inference.py --size base --device cuda --precision bf16 --batch-size 64 --batch-subwords 32768
 
 Both sides use the same weights: the run's encoder and token head, loaded into
 `BertForTokenClassification` for `pipeline("token-classification",
@@ -24,6 +25,10 @@ subword = 2 x non-embedding parameters + 4 x layers x hidden x window length
 (attention), times subwords per second, over the dense bf16 peak (`--peak-tflops`;
 by default the H100/H200 SXM datasheet's 989 TFLOP/s when such a chip is found, in
 proportion to its multiprocessors on a MIG slice).
+`predict`'s windows are sentences (about 50 subwords in news), the pipeline's are cut from the
+whole document at the full window length, so the same `--batch-size` gives the pipeline's
+encoder calls many times the subwords; `--batch-subwords N` (N = batch size x window length)
+gives our side as many: batches of any number of windows up to N padded subwords.
 Then, unless `--no-scaling`, two checks on `Predictor` alone: seconds per document as
 the number of entity pairs per window grows (same length), and as the document grows.
 Without RUN_DIR: `--size tiny` trains the tiny config into runs/bench-tiny; `--size base`
@@ -124,7 +129,7 @@ def best_of(repeats: int, work, clock: EncoderClock) -> tuple[float, object, flo
 
 
 def child(which: str, run_dir: Path, count: int, batch: int, device: str, precision: str, repeats: int,
-          compiled: bool, prepack: bool, workers: int, chunk: int) -> None:
+          compiled: bool, prepack: bool, workers: int, chunk: int, batch_subwords: int | None) -> None:
     import torch
 
     torch.manual_seed(0)
@@ -132,9 +137,10 @@ def child(which: str, run_dir: Path, count: int, batch: int, device: str, precis
     if which.startswith("predict"):
         from train.predict.predictor import Predictor
 
-        predictor = Predictor.from_run(run_dir, device=device, batch_size=batch, precision=precision,
+        predictor = Predictor.from_run(run_dir, device=device, batch_size=batch_subwords or batch, precision=precision,
                                        relations=which == "predict", compile=compiled, prepack=prepack)
         predictor.workers, predictor.docs_per_chunk = workers, chunk
+        predictor.max_batch_subwords = batch_subwords
         predictor.predict(docs[:16] if compiled else docs[:4])  # warm-up (compilation: before the timing)
         clock = EncoderClock(predictor.model.encoder, device)
         seconds, out, share = best_of(repeats, lambda: predictor.predict(docs), clock)
@@ -203,6 +209,7 @@ def measure(which: str, run_dir: Path, args) -> dict:
     out = subprocess.run([sys.executable, __file__, str(run_dir), "--child", which, "--docs", str(args.docs),
                           "--batch-size", str(args.batch_size), "--device", args.device, "--precision", args.precision,
                           "--repeats", str(args.repeats), "--workers", str(args.workers), "--chunk", str(args.chunk)]
+                         + (["--batch-subwords", str(args.batch_subwords)] if args.batch_subwords else [])
                          + (["--compile"] if args.compile else [])
                          + (["--no-prepack"] if args.no_prepack else []),
                          capture_output=True, text=True)
@@ -296,12 +303,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0,
                         help="predict --workers: worker processes for the work around the model (our side)")
     parser.add_argument("--chunk", type=int, default=64, help="predict --chunk: documents per chunk (our side)")
+    parser.add_argument("--batch-subwords", type=int, default=None,
+                        help="our side: predict --max-batch-subwords, batches of any number of windows up to this many "
+                             "padded subwords (batch size x window length: the pipeline's full-length windows' subwords)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the pair and length scaling checks")
     parser.add_argument("--child", choices=list(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.run_dir, args.docs, args.batch_size, args.device, args.precision, args.repeats,
-              args.compile, not args.no_prepack, args.workers, args.chunk)
+              args.compile, not args.no_prepack, args.workers, args.chunk, args.batch_subwords)
         return
     run_dir = ensure_run(args.run_dir, args.size)
     rows = {which: measure(which, run_dir, args) for which in RUNNERS
@@ -310,14 +320,16 @@ def main() -> None:
     print(f"{run_dir}, {args.device} ({rows['predict']['gpu'] or 'CPU'}), precision {args.precision}, "
           f"batch {args.batch_size}" + (", predict with --compile" if args.compile else "")
           + (", predict without prepacked weights" if args.no_prepack else "")
-          + (f", predict with {args.workers} workers, chunks of {args.chunk}" if args.workers else ""))
+          + (f", predict with {args.workers} workers, chunks of {args.chunk}" if args.workers else "")
+          + (f", predict batches of up to {args.batch_subwords} subwords" if args.batch_subwords else ""))
     print_table(rows, peak)
     ratio = rows["pipeline"]["seconds"] / rows["predict"]["seconds"]
     ratio_ner = rows["pipeline"]["seconds"] / rows["predict-ner"]["seconds"]
     print(f"predict / pipeline documents per second: {ratio:.2f}x with relations, {ratio_ner:.2f}x entities only "
           f"({args.docs} documents, {rows['predict']['tokens'] // args.docs} subwords each on average)")
     report = {"runs": rows, "ratio": ratio, "ratio_entities_only": ratio_ner, "peak_tflops": peak,
-              "compiled": args.compile, "prepacked": not args.no_prepack, "workers": args.workers, "chunk": args.chunk}
+              "compiled": args.compile, "prepacked": not args.no_prepack, "workers": args.workers, "chunk": args.chunk,
+              "batch_subwords": args.batch_subwords}
     if "pipeline-heap" in rows:
         heap = rows["pipeline-heap"]["seconds"]
         report.update(ratio_same_allocator=heap / rows["predict"]["seconds"],

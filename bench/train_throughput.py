@@ -63,7 +63,7 @@ def training_windows_for_bench(size: str, repeat: int):
     if size in SIZES:
         encoder = BertModel(BertConfig(**SIZES[size]), add_pooling_layer=False)
         model = JointModel.from_encoder(encoder, schema=schema.to_dict(), window_length=config.model.window_length,
-                                        window_stride=config.model.stride)
+                                        window_stride=config.model.window_stride)
     windows, _, _ = training_windows(train_docs, tokenizer, schema, config.model.window_length, config.model.window_stride,
                                     model.config.normalization)
     return config, schema, model, tokenizer, windows * repeat

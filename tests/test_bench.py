@@ -115,8 +115,16 @@ def test_gpu_probe_runs_every_check_on_the_cpu():
                             text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(report["train"]) == {"fp32 fixed", "bf16 fixed", "fp32 varying", "bf16 varying"}
+    assert set(report["train"]) == {f"{p} {w}" for p in ("fp32", "bf16") for w in ("fixed", "varying", "sentences")}
     assert all(case["steps"] >= 3 and case["tokens_per_second"] > 0 for case in report["train"].values())
     assert all(value > 0 for value in report["matmul_tflops"].values())
-    assert report["launch"]["queued_us"] > 0 and report["forward"]["tokens_per_second"] > 0
-    assert "limit_fraction" not in report["forward"]  # no chip peak on the CPU
+    assert report["launch"]["queued_us"] > 0 and set(report["forward"]) == {"32x50", "4x128"}
+    assert all(f["tokens_per_second"] > 0 and "limit_fraction" not in f for f in report["forward"].values())
+
+
+@pytest.mark.slow
+def test_train_throughput_builds_the_production_size_encoder_that_gpu_sh_trains():
+    result = subprocess.run([sys.executable, "bench/train_throughput.py", "--size", "base", "--steps", "1", "--warmup",
+                             "0", "--batch-size", "2", "--runners", "fit"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1])["base"]["fit"]["steps"] == 1

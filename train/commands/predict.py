@@ -27,7 +27,13 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     (`predict` and `corpus` share these)."""
     parser.add_argument("--device", default=None,
                         help="cpu, cuda, cuda:1, ... (default: the accelerate process's device, cuda when available)")
-    parser.add_argument("--batch-size", type=int, default=32, help="windows per encoder batch")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="most windows (sentences) per encoder batch (default: 32, or no limit but "
+                             "--max-batch-subwords when that is given)")
+    parser.add_argument("--max-batch-subwords", type=int, default=None,
+                        help="most padded subwords per encoder batch, however long its sentences: for a GPU, "
+                             "which a batch of 32 sentences (about 1,600 subwords) leaves mostly idle; e.g. "
+                             "32768 (bench/inference.py --batch-subwords measures it)")
     parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None,
                         help="default: the run's train.mixed_precision")
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
@@ -53,7 +59,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 def check_model_arguments(args: argparse.Namespace) -> None:
     """Raises ValueError for a model argument out of range (`add_model_arguments`), all of them in one message."""
     problems = [f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}"
-                for name in ("batch_size", "chunk", "progress_every") if getattr(args, name) < 1]
+                for name in ("batch_size", "max_batch_subwords", "chunk", "progress_every")
+                if getattr(args, name) is not None and getattr(args, name) < 1]
     if args.workers < 0:
         problems.append(f"--workers must be 0 or more, got {args.workers}")
     if problems:
@@ -78,7 +85,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from accelerate import PartialState
 
     from ..predict.min_score import parse_min_score
-    from ..predict.predictor import Predictor
+    from ..predict.predictor import predictor_from_arguments
 
     state = PartialState()
     rank, world = state.process_index, state.num_processes
@@ -91,11 +98,7 @@ def run_predict(args: argparse.Namespace) -> int:
     with exclusive(args.out, "python -m train predict") if args.out and state.is_main_process else nullcontext():
         kept = {r["id"]: r for r in records_to_keep(args.out)} if (args.resume and args.out) else {}
         state.wait_for_everyone()  # every process has read the old shards before any is rewritten
-        predictor = Predictor.from_run(args.run_dir, device=args.device or str(state.device),
-                                       batch_size=args.batch_size, precision=args.precision, quantize=args.quantize,
-                                       relations=not args.entities_only, compile=args.compile,
-                                       entity_ruler=not args.no_entity_ruler)
-        predictor.docs_per_chunk, predictor.workers = args.chunk, args.workers
+        predictor = predictor_from_arguments(args, args.device or str(state.device), relations=not args.entities_only)
         predictor.min_score = parse_min_score(args.min_score, predictor.schema) if args.min_score else None
         if world > 1:
             writer = RecordWriter.to_file(shard_path(args.out, rank))

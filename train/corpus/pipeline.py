@@ -76,12 +76,9 @@ def ensure_predictions(args, path: Path, provenance: Provenance) -> Path:
     pending = [i.id for i in iter_inputs(args.inputs) if i.error is None and i.id not in kept]
     if not pending and path.is_file() and not partial_path(path).exists():
         return path
-    from ..predict.predictor import Predictor
+    from ..predict.predictor import predictor_from_arguments
 
-    predictor = Predictor.from_run(args.run_dir, device=args.device, batch_size=args.batch_size,
-                                   precision=args.precision, quantize=args.quantize, compile=args.compile,
-                                   entity_ruler=not args.no_entity_ruler)
-    predictor.docs_per_chunk, predictor.workers = args.chunk, args.workers
+    predictor = predictor_from_arguments(args, args.device)
     writer = RecordWriter.to_file(partial_path(path))
     bar = progress(count_inputs(args.inputs), "predict", "doc", every=args.progress_every, disable=args.no_progress)
     predict_stream(iter_inputs(args.inputs), predictor, writer, 0, 1, kept, bar)

@@ -72,10 +72,13 @@ class Decoding:
     """Subwords per window, [CLS] and [SEP] included."""
     window_stride: int
     batch_size: int
-    """Windows per encoder call."""
+    """Most windows per encoder call."""
     relations: bool = True
     ruler: Gazetteer | None = None
     min_score: dict[str, float] | None = None
+    max_batch_subwords: int | None = None
+    """Most padded subwords (windows x the longest one's subwords) per encoder call; None: no
+    limit but `batch_size`."""
 
 
 class RelationJob(NamedTuple):
@@ -115,8 +118,8 @@ def predict_chunk(d: Decoding, calls: ModelCalls, chunk: list[tuple[str, str]],
     relations: list[list[tuple[str, int, int, float]]] = [[] for _ in texts]
     tags: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
     order = sorted(range(len(windows)), key=lambda i: -len(windows[i].input_ids))
-    for lo in range(0, len(order), d.batch_size):
-        batch = order[lo:lo + d.batch_size]
+    for batch in encoder_batches(order, [len(windows[n].input_ids) for n in order], d.batch_size,
+                                 d.max_batch_subwords):
         rows = calls.best_tags(batch, [windows[n].input_ids for n in batch], [windows[n].size for n in batch])
         done = []
         for number, row in zip(batch, rows):
@@ -135,6 +138,25 @@ def predict_chunk(d: Decoding, calls: ModelCalls, chunk: list[tuple[str, str]],
             tags.pop(number, None)
     return [apply_min_score(build_document(doc_id, entities[i], relations[i]), d.min_score)
             for i, (doc_id, _) in enumerate(chunk)]
+
+
+def encoder_batches(numbers: list[int], lengths: list[int], batch_size: int,
+                    max_subwords: int | None = None) -> list[list[int]]:
+    """Consecutive runs of window `numbers` (sorted longest first; `lengths` in subwords) of at
+    most `batch_size` windows and, with `max_subwords`, at most that many padded subwords: the
+    first window's length times the run's size (a window longer than the limit goes alone).
+
+    A window is a sentence, about 50 subwords in news, so a fixed count of windows feeds an
+    encoder call a few thousand subwords, which leaves a GPU mostly idle; a subword budget
+    (fairseq's `--max-tokens`) fills each call to the same size whatever the sentences' lengths,
+    and bounds its memory.
+    """
+    batches, lo = [], 0
+    while lo < len(numbers):
+        size = batch_size if max_subwords is None else max(1, min(batch_size, max_subwords // lengths[lo]))
+        batches.append(numbers[lo:lo + size])
+        lo += size
+    return batches
 
 
 def decode_sentence(d: Decoding, s: int, sentences: list[SentenceTokens], windows: list[Window], numbers: list[int],

@@ -58,6 +58,8 @@ class Predictor:
         """Run id, weights hash and code version (`provenance`), set by `from_run`."""
         self.workers = 0
         """Worker processes that run the work around the model (`workers.py`); 0: this process does it."""
+        self.max_batch_subwords: int | None = None
+        """Most padded subwords per encoder call (`chunk.encoder_batches`); None: `batch_size` windows."""
 
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
@@ -145,7 +147,8 @@ class Predictor:
         """This predictor's settings for turning model outputs into documents (`chunk.py`)."""
         cfg = self.model.config
         return Decoding(self.tokenizer, self.schema, self.bio_labels, cfg.normalization, cfg.window_length,
-                        cfg.window_stride, self.batch_size, self.relations, self.ruler, self.min_score)
+                        cfg.window_stride, self.batch_size, self.relations, self.ruler, self.min_score,
+                        self.max_batch_subwords)
 
     def model_calls(self) -> LocalCalls:
         """Model calls on this predictor's model, with hidden states of their own (one chunk's)."""
@@ -155,6 +158,19 @@ class Predictor:
         """Predict (id, text) pairs; with `given` entities per document, only relations."""
         with torch.inference_mode():
             return predict_chunk(self.decoding(), self.model_calls(), chunk, given)
+
+
+def predictor_from_arguments(args, device: str | None, relations: bool = True) -> Predictor:
+    """The predictor `predict` and `corpus` build from their shared model arguments
+    (`commands.predict.add_model_arguments`: an argparse namespace). Without --batch-size, a
+    batch holds 32 windows, or with --max-batch-subwords as many as that budget holds."""
+    predictor = Predictor.from_run(args.run_dir, device=device,
+                                   batch_size=args.batch_size or args.max_batch_subwords or 32,
+                                   precision=args.precision, quantize=args.quantize, relations=relations,
+                                   compile=args.compile, entity_ruler=not args.no_entity_ruler)
+    predictor.docs_per_chunk, predictor.workers = args.chunk, args.workers
+    predictor.max_batch_subwords = args.max_batch_subwords
+    return predictor
 
 
 class LocalCalls:
