@@ -31,6 +31,8 @@ from .schema import Schema
 from .text import sentence_spans, strip_proclitics, word_spans
 
 WordKey = tuple[str, ...]
+FIRST_FORMS_KEPT = 200_000
+"""Distinct words whose entry-starting forms a gazetteer remembers (then it starts afresh)."""
 
 
 def word_key(text: str) -> WordKey:
@@ -97,10 +99,20 @@ class Gazetteer:
             out[key[0]] = max(out.get(key[0], 0), len(key))
         return out
 
+    @cached_property
+    def _first_forms(self) -> dict[str, list[tuple[int, str]]]:
+        """Word -> its (proclitic letters stripped, form) that begin an entry, filled as words are
+        met: news repeats its words, and most of them begin no entry."""
+        return {}
+
     def _match_at(self, tokens: list[str], i: int) -> tuple[int, int, str] | None:
         """(words, proclitic letters stripped, type) of the best match starting at word i."""
-        forms = [(stripped, form) for stripped, form in enumerate(strip_proclitics(tokens[i]))
-                 if form in self.longest_from]  # most words begin no entry: one lookup per form
+        forms = self._first_forms.get(tokens[i])
+        if forms is None:
+            if len(self._first_forms) >= FIRST_FORMS_KEPT:
+                self._first_forms.clear()
+            forms = self._first_forms[tokens[i]] = [(stripped, form) for stripped, form in
+                                                    enumerate(strip_proclitics(tokens[i])) if form in self.longest_from]
         if not forms:
             return None
         for length in range(min(max(self.longest_from[f] for _, f in forms), len(tokens) - i), 0, -1):
