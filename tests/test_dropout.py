@@ -102,3 +102,17 @@ def test_training_attention_equals_sdpa_where_nothing_is_dropped():
     assert torch.allclose(with_bool, with_float, atol=1e-6)
     dropped, _ = training_attention(module, q, k, v, mask, dropout=0.5, scaling=8 ** -0.5)
     assert not torch.allclose(dropped, out, atol=1e-3)
+
+
+def test_off_the_cpu_the_fused_dropout_runs(monkeypatch):
+    calls = []
+
+    def noting(x, p, training):
+        calls.append((x.device.type, p, training))
+        return x
+
+    monkeypatch.setattr(torch.nn.functional, "dropout", noting)
+    x = torch.empty(4, 8, device="meta")  # any device but the CPU
+    assert FastDropout(0.1).train()(x) is x and calls == [("meta", 0.1, True)]
+    FastDropout(0.1).train()(torch.ones(4, 8))
+    assert len(calls) == 1  # the CPU draws its own masks
