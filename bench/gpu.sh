@@ -63,4 +63,4 @@ step inference 90 python3 bench/inference.py runs/bench-base --device cuda --pre
 step inference_workers 100 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 400 \
     --batch-size 64 --batch-subwords 32768 --repeats 2 --no-scaling --workers 14 --chunk 24
 step scaling_gpu 60 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
-    --processes 1 4
+    --processes 1 4 --max-batch-subwords 32768

@@ -1,7 +1,7 @@
 """Data-parallel `predict`: documents per second with 1, 2, 4... processes on one machine.
 
     python bench/scaling.py RUN_DIR [--docs 400] [--processes 1 2 4 8]          # CPU processes
-    python bench/scaling.py RUN_DIR --device cuda:0 --precision bf16 --processes 1 2 4
+    python bench/scaling.py RUN_DIR --device cuda:0 --precision bf16 --processes 1 2 4 --max-batch-subwords 32768
 
 Each count runs the real command, `accelerate launch --cpu --num_processes N -m train
 predict RUN_DIR docs.jsonl -o OUT --device DEVICE`, on the same documents (assembled from
@@ -31,12 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 
 def launch(run_dir: Path, inputs: Path, out: Path, processes: int, device: str, precision: str | None,
-           threads: int) -> float:
+           threads: int, extra: list[str]) -> float:
     """Seconds the predict command took with `processes` processes; RuntimeError if it failed."""
     command = [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", str(processes),
                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
                "-m", "train", "predict", str(run_dir), str(inputs), "-o", str(out), "--device", device,
-               "--no-progress"] + (["--precision", precision] if precision else [])
+               "--no-progress"] + (["--precision", precision] if precision else []) + extra
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -66,7 +66,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="cpu, or one GPU that all processes share (cuda:0)")
     parser.add_argument("--precision", choices=["no", "bf16"], default=None)
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="CPU threads split between the processes")
+    parser.add_argument("--max-batch-subwords", type=int, default=None, help="predict --max-batch-subwords")
     args = parser.parse_args()
+    extra = ["--max-batch-subwords", str(args.max_batch_subwords)] if args.max_batch_subwords else []
     texts = make_documents(args.docs)
     rows, reference = [], None
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,14 +78,14 @@ def main() -> None:
             threads = max(1, args.cores // n)
             write_documents(tmp / "startup.jsonl", texts[:n])
             startup = launch(args.run_dir, tmp / "startup.jsonl", tmp / f"startup{n}.jsonl", n, args.device,
-                             args.precision, threads)
+                             args.precision, threads, extra)
             wall = launch(args.run_dir, tmp / "docs.jsonl", tmp / f"out{n}.jsonl", n, args.device, args.precision,
-                          threads)
+                          threads, extra)
             output = without_provenance(tmp / f"out{n}.jsonl")
             reference = reference or output
             row = {"processes": n, "threads_each": threads, "seconds": wall, "startup_seconds": startup,
-                         "docs_per_second": args.docs / wall,
-                         "docs_per_second_after_startup": args.docs / max(wall - startup, 1e-9),
+                   "docs_per_second": args.docs / wall,
+                   "docs_per_second_after_startup": args.docs / max(wall - startup, 1e-9),
                    "same_as_one_process": output == reference}
             rows.append(row)
             print(json.dumps(row), flush=True)  # each count as it finishes: a cut-off run keeps them
