@@ -56,6 +56,16 @@ def without_provenance(path: Path) -> list[dict]:
     return [{k: v for k, v in r.items() if k != "provenance"} for r in records]
 
 
+def speed_after_startup(row: dict) -> str:
+    speed = row["docs_per_second_after_startup"]
+    return "n/a" if speed is None else f"{speed:.1f}"
+
+
+def speed_up(row: dict, first: dict) -> str:
+    speed, base = row["docs_per_second_after_startup"], first["docs_per_second_after_startup"]
+    return "n/a" if speed is None or base is None else f"{speed / base:.2f}x"
+
+
 def main() -> None:
     from inference import make_documents
 
@@ -85,7 +95,8 @@ def main() -> None:
             reference = reference or output
             row = {"processes": n, "threads_each": threads, "seconds": wall, "startup_seconds": startup,
                    "docs_per_second": args.docs / wall,
-                   "docs_per_second_after_startup": args.docs / max(wall - startup, 1e-9),
+                   # None when the start-up took as long as the whole run (too few documents to tell)
+                   "docs_per_second_after_startup": args.docs / (wall - startup) if wall > startup else None,
                    "same_as_one_process": output == reference}
             rows.append(row)
             print(json.dumps(row), flush=True)  # each count as it finishes: a cut-off run keeps them
@@ -93,8 +104,7 @@ def main() -> None:
     print(f"{'processes':>10}{'threads':>9}{'docs/s':>9}{'after start-up':>16}{'speed-up':>10}{'same output':>13}")
     for r in rows:
         print(f"{r['processes']:>10}{r['threads_each']:>9}{r['docs_per_second']:>9.1f}"
-              f"{r['docs_per_second_after_startup']:>16.1f}"
-              f"{r['docs_per_second_after_startup'] / rows[0]['docs_per_second_after_startup']:>9.2f}x"
+              f"{speed_after_startup(r):>16}{speed_up(r, rows[0]):>10}"
               f"{'yes' if r['same_as_one_process'] else 'NO':>13}")
     print(json.dumps(rows))
 
