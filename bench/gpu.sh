@@ -42,7 +42,7 @@ step() {  # step NAME SECONDS COMMAND...
 # Whether the chip (or the slice of it this machine sees) trains a plain BertModel faster in bf16
 # than in fp32, on batches of sentences as fit's and on larger ones: if not, the slow bf16 fit of
 # 2026-11-29 was the machine's or the batch size's, not fit's.
-step probe 60 python3 bench/gpu_probe.py --device cuda
+step probe 60 python3 bench/gpu_probe.py --device cuda --budget 3
 # fit-fp32 runs first: on 2026-11-29 the first process (then fit bf16) was the slow one, so a
 # first-process cost (a cold GPU or kernel cache) would now fall on fit-fp32 instead.
 step train 100 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
@@ -60,7 +60,9 @@ step train_profile 50 python3 bench/train_throughput.py --size base --device cud
 step inference 90 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 300 \
     --batch-size 64 --batch-subwords 32768 --repeats 2 --no-scaling
 # The H200 run spent 77% of predict's time around the encoder, on one core: 14 workers do that work.
-step inference_workers 100 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 400 \
-    --batch-size 64 --batch-subwords 32768 --repeats 2 --no-scaling --workers 14 --chunk 24
+# An encoder batch holds one worker's chunk: 40 articles of about 830 subwords fill the budget,
+# and 560 articles give each worker a chunk.
+step inference_workers 100 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 560 \
+    --batch-size 64 --batch-subwords 32768 --repeats 2 --no-scaling --workers 14 --chunk 40
 step scaling_gpu 60 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
     --processes 1 4 --max-batch-subwords 32768

@@ -1,4 +1,4 @@
-"""What the lent machine itself can do, with none of our code: the facts that explain the speed benchmarks.
+"""What the lent machine itself can do, with none of our model code: the facts that explain the speed benchmarks.
 
     python bench/gpu_probe.py --device cuda      # first step of bench/gpu.sh
     python bench/gpu_probe.py                    # the same checks, small, on the CPU
@@ -231,20 +231,23 @@ def main() -> None:
     report["matmul_tflops"] = {kind: matmul_tflops(args.device, kind, 8192 if gpu else 512, budget / 2)
                                for kind in ("bf16", "fp32", "tf32")}
     print("square products, TFLOP/s: " + ", ".join(f"{k} {v:.1f}" for k, v in report["matmul_tflops"].items()))
+    # predict's default batch (32 sentence windows) against one of 64 full windows; each printed
+    # as it finishes, so that a step cut off by its time limit keeps what it measured
+    report["forward"] = {}
+    for rows, width in ((32, 50), (64, 512) if gpu else (4, 128)):
+        result = report["forward"][f"{rows}x{width}"] = forward_speed(size, args.device, rows, width, budget)
+        share = result.get("limit_fraction")
+        print(f"forward {rows}x{width}, {'bf16 weights' if gpu else 'fp32'}: {result['tokens_per_second']:.0f} "
+              f"subwords/s" + (f", {share:.1%} of the forward limit ({result['peak_tflops']:.0f} TFLOP/s)" if share else ""),
+              flush=True)
     report["train"] = {}
     print(f"{'train (BertModel + token head)':<34}{'subwords/s':>12}{'steps':>7}")
     for widths in WIDTHS:
         for precision in ("fp32", "bf16"):
             case = f"{precision} {widths}"
             report["train"][case] = train_speed(size, args.device, precision, widths, batch, 3, budget)
-            print(f"{case:<34}{report['train'][case]['tokens_per_second']:>12.0f}{report['train'][case]['steps']:>7}")
-    # predict's default batch (32 sentence windows) against one of 64 full windows
-    report["forward"] = {f"{rows}x{width}": forward_speed(size, args.device, rows, width, budget)
-                         for rows, width in ((32, 50), (64, 512) if gpu else (4, 128))}
-    for case, result in report["forward"].items():
-        share = result.get("limit_fraction")
-        print(f"forward {case}, {'bf16 weights' if gpu else 'fp32'}: {result['tokens_per_second']:.0f} subwords/s"
-              + (f", {share:.1%} of the forward limit ({result['peak_tflops']:.0f} TFLOP/s)" if share else ""))
+            print(f"{case:<34}{report['train'][case]['tokens_per_second']:>12.0f}{report['train'][case]['steps']:>7}",
+                  flush=True)
     print(json.dumps(report))
 
 

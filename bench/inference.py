@@ -4,7 +4,7 @@
     python bench/inference.py --size base --device cuda --precision bf16 --docs 2000 --no-scaling
     python bench/inference.py RUN_DIR --compile      # our side with predict --compile
     python bench/inference.py RUN_DIR --no-prepack   # our side on nn.Linear (train/predict/onednn.py)
-    python bench/inference.py --size base --device cuda --precision bf16 --workers 14 --chunk 16   # predict --workers
+    python bench/inference.py --size base --device cuda --precision bf16 --workers 14 --chunk 40   # predict --workers
     python bench/inference.py --size base --device cuda --precision bf16 --batch-size 64 --batch-subwords 32768
 
 Both sides use the same weights: the run's encoder and token head, loaded into
@@ -137,10 +137,10 @@ def child(which: str, run_dir: Path, count: int, batch: int, device: str, precis
     if which.startswith("predict"):
         from train.predict.predictor import Predictor
 
-        predictor = Predictor.from_run(run_dir, device=device, batch_size=batch_subwords or batch, precision=precision,
-                                       relations=which == "predict", compile=compiled, prepack=prepack)
+        predictor = Predictor.from_run(run_dir, device=device, batch_size=None if batch_subwords else batch,
+                                       precision=precision, relations=which == "predict", compile=compiled,
+                                       prepack=prepack, max_batch_subwords=batch_subwords)
         predictor.workers, predictor.docs_per_chunk = workers, chunk
-        predictor.max_batch_subwords = batch_subwords
         predictor.predict(docs[:16] if compiled else docs[:4])  # warm-up (compilation: before the timing)
         clock = EncoderClock(predictor.model.encoder, device)
         seconds, out, share = best_of(repeats, lambda: predictor.predict(docs), clock)
@@ -309,6 +309,8 @@ def main() -> None:
     parser.add_argument("--no-scaling", action="store_true", help="skip the pair and length scaling checks")
     parser.add_argument("--child", choices=list(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.batch_subwords is not None and args.batch_subwords < 1:
+        parser.error(f"--batch-subwords must be positive, got {args.batch_subwords}")
     if args.child:
         child(args.child, args.run_dir, args.docs, args.batch_size, args.device, args.precision, args.repeats,
               args.compile, not args.no_prepack, args.workers, args.chunk, args.batch_subwords)

@@ -1,6 +1,7 @@
 """Encoder batches with a subword budget (`predict --max-batch-subwords`): every encoder call
 stays within it, and the documents are those of batches by window count."""
 
+import argparse
 import json
 
 import pytest
@@ -8,8 +9,9 @@ from helpers import TEXT
 from robust_helpers import saved_tiny_model
 from test_predict import HARD_TEXTS, run_cli
 
+from train.commands.predict import add_predict_arguments
 from train.predict.chunk import encoder_batches
-from train.predict.predictor import LocalCalls, Predictor
+from train.predict.predictor import LocalCalls, Predictor, predictor_from_arguments
 
 TEXTS = list(HARD_TEXTS.values()) + [TEXT, TEXT[:40], ""]
 
@@ -65,3 +67,18 @@ def test_cli_takes_the_budget_and_refuses_a_bad_one(run_dir, tmp_path):
     read = [json.loads((tmp_path / name).read_text(encoding="utf-8")) for name in ("budget.jsonl", "plain.jsonl")]
     assert read[0]["entities"] and [(e["start"], e["end"], e["type"]) for e in read[0]["entities"]] == \
         [(e["start"], e["end"], e["type"]) for e in read[1]["entities"]]
+
+
+@pytest.mark.parametrize("flags, windows, subwords", [
+    ([], 32, None),
+    (["--max-batch-subwords", "4096"], 4096, 4096),  # the budget alone: no limit on windows
+    (["--max-batch-subwords", "4096", "--batch-size", "16"], 16, 4096),
+])
+def test_the_batch_flags_reach_the_predictor(run_dir, flags, windows, subwords):
+    parser = argparse.ArgumentParser()
+    add_predict_arguments(parser)
+    predictor = predictor_from_arguments(parser.parse_args([str(run_dir), "a.txt", *flags]), "cpu")
+    decoding = predictor.decoding()
+    assert (decoding.batch_size, decoding.max_batch_subwords) == (windows, subwords)
+    python_api = Predictor.from_run(run_dir, device="cpu", max_batch_subwords=subwords, batch_size=16 if "16" in flags else None)
+    assert (python_api.batch_size, python_api.max_batch_subwords) == (windows, subwords)

@@ -31,9 +31,10 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         help="most windows (sentences) per encoder batch (default: 32, or no limit but "
                              "--max-batch-subwords when that is given)")
     parser.add_argument("--max-batch-subwords", type=int, default=None,
-                        help="most padded subwords per encoder batch, however long its sentences: for a GPU, "
-                             "which a batch of 32 sentences (about 1,600 subwords) leaves mostly idle; e.g. "
-                             "32768 (bench/inference.py --batch-subwords measures it)")
+                        help="most padded subwords per encoder batch, however long its sentences (without "
+                             "--batch-size, any number of windows): for a GPU, which a batch of 32 sentences "
+                             "(about 1,600 subwords) leaves mostly idle; e.g. 32768 (bench/inference.py "
+                             "--batch-subwords measures it)")
     parser.add_argument("--precision", choices=["no", "fp16", "bf16"], default=None,
                         help="default: the run's train.mixed_precision")
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default=None,

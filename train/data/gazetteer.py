@@ -100,7 +100,7 @@ class Gazetteer:
         return out
 
     @cached_property
-    def _first_forms(self) -> dict[str, list[tuple[int, str]]]:
+    def _first_forms(self) -> dict[str, tuple[tuple[int, str], ...]]:
         """Word -> its (proclitic letters stripped, form) that begin an entry, filled as words are
         met: news repeats its words, and most of them begin no entry."""
         return {}
@@ -111,8 +111,10 @@ class Gazetteer:
         if forms is None:
             if len(self._first_forms) >= FIRST_FORMS_KEPT:
                 self._first_forms.clear()
-            forms = self._first_forms[tokens[i]] = [(stripped, form) for stripped, form in
-                                                    enumerate(strip_proclitics(tokens[i])) if form in self.longest_from]
+            # a tuple: the many words that begin no entry all share the one empty tuple
+            forms = self._first_forms[tokens[i]] = tuple((stripped, form) for stripped, form in
+                                                         enumerate(strip_proclitics(tokens[i]))
+                                                         if form in self.longest_from)
         if not forms:
             return None
         for length in range(min(max(self.longest_from[f] for _, f in forms), len(tokens) - i), 0, -1):

@@ -65,7 +65,7 @@ class Predictor:
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
                  precision: str | None = None, quantize: str | None = None,
                  relations: bool = True, compile: bool = False, entity_ruler: bool = True,
-                 prepack: bool = True) -> "Predictor":
+                 prepack: bool = True, max_batch_subwords: int | None = None) -> "Predictor":
         """Load from a run directory (its `model/` folder) or from a saved model folder;
         `quantize="int8"` quantizes the linear layers for CPU inference (`quantize.py`);
         `compile=True` compiles the encoder with `torch.compile` (dynamic shapes: windows
@@ -73,7 +73,9 @@ class Predictor:
         On the CPU it sets the process's allocator to keep freed memory (`memory.py`) and, in
         fp32 without `quantize` or `compile`, prepacks the encoder's weights for oneDNN
         (`onednn.py`; `prepack=False` keeps `nn.Linear`).
-        The model folder's entity ruler (`ruler.py`) is used unless `entity_ruler=False`."""
+        The model folder's entity ruler (`ruler.py`) is used unless `entity_ruler=False`.
+        A batch holds `batch_size` windows (default 32) and, with `max_batch_subwords`, at most that
+        many padded subwords; the budget alone sets no window limit (`chunk.encoder_batches`)."""
         path = Path(path)
         model_dir = model_folder(path)
         if not (model_dir / "config.json").exists():
@@ -94,7 +96,9 @@ class Predictor:
             prepack_linears(model)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         ruler = load_ruler(model_dir, model.config.entity_types) if entity_ruler else None
-        predictor = cls(model, tokenizer, batch_size or 32, device, precision, relations=relations, ruler=ruler)
+        predictor = cls(model, tokenizer, batch_size or max_batch_subwords or 32, device, precision,
+                        relations=relations, ruler=ruler)
+        predictor.max_batch_subwords = max_batch_subwords
         predictor.provenance = provenance(path, model_dir)
         if ruler is not None:
             predictor.provenance.update(entity_ruler_names=len(ruler.entries),
@@ -162,14 +166,12 @@ class Predictor:
 
 def predictor_from_arguments(args, device: str | None, relations: bool = True) -> Predictor:
     """The predictor `predict` and `corpus` build from their shared model arguments
-    (`commands.predict.add_model_arguments`: an argparse namespace). Without --batch-size, a
-    batch holds 32 windows, or with --max-batch-subwords as many as that budget holds."""
-    predictor = Predictor.from_run(args.run_dir, device=device,
-                                   batch_size=args.batch_size or args.max_batch_subwords or 32,
+    (`commands.predict.add_model_arguments`: an argparse namespace)."""
+    predictor = Predictor.from_run(args.run_dir, device=device, batch_size=args.batch_size,
                                    precision=args.precision, quantize=args.quantize, relations=relations,
-                                   compile=args.compile, entity_ruler=not args.no_entity_ruler)
+                                   compile=args.compile, entity_ruler=not args.no_entity_ruler,
+                                   max_batch_subwords=args.max_batch_subwords)
     predictor.docs_per_chunk, predictor.workers = args.chunk, args.workers
-    predictor.max_batch_subwords = args.max_batch_subwords
     return predictor
 
 
