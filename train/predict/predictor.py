@@ -59,7 +59,8 @@ class Predictor:
         self.workers = 0
         """Worker processes that run the work around the model (`workers.py`); 0: this process does it."""
         self.max_batch_subwords: int | None = None
-        """Most padded subwords per encoder call (`chunk.encoder_batches`); None: `batch_size` windows."""
+        """Most padded subwords per encoder call (`chunk.encoder_batches`), within `batch_size` windows
+        (set when built by `from_run(max_batch_subwords=)`, which lifts that to the budget); None: no budget."""
 
     @classmethod
     def from_run(cls, path: str | Path, device: str | None = None, batch_size: int | None = None,
