@@ -145,3 +145,18 @@ def test_a_reader_that_stops_early_ends_the_workers(predictor):
         predictor.workers = 0
     assert first.id == "0"
     assert not multiprocessing.active_children()
+
+
+def hanging_chunk(decoding, calls, chunk):
+    if chunk[0][0] == "2":
+        time.sleep(600)  # stuck, without a word to the model's process
+    return real_predict_chunk(decoding, calls, chunk)
+
+
+def test_a_worker_that_hangs_is_named_and_every_worker_stopped(predictor, monkeypatch):
+    monkeypatch.setattr(workers, "predict_chunk", hanging_chunk)
+    monkeypatch.setattr(workers, "SILENCE_TIMEOUT_S", 3)
+    start = time.monotonic()
+    with pytest.raises(WorkerError, match=r"worker \d sent nothing for 3 s while predicting chunk 1 \(counted"):
+        predict_with(predictor, 2)
+    assert time.monotonic() - start < 60 and not multiprocessing.active_children()

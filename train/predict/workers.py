@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 import traceback
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Iterator
@@ -32,6 +33,9 @@ from .chunk import Decoding, ModelCalls, predict_chunk
 
 STOP_TIMEOUT_S = 10
 """How long a worker may take to exit after it was told to stop, before it is terminated."""
+SILENCE_TIMEOUT_S = 3600
+"""How long a worker predicting a chunk may send nothing (no model call, no result) before it
+counts as hung: its own work between two model calls takes seconds, even on long articles."""
 
 
 class WorkerError(RuntimeError):
@@ -80,9 +84,12 @@ class WorkerPool:
     """`workers` processes predicting chunks; their model calls are served here, each chunk's by
     a fresh `new_calls()` (a `chunk.ModelCalls` that keeps that chunk's hidden states)."""
 
-    def __init__(self, decoding: Decoding, workers: int, new_calls: Callable[[], ModelCalls]):
+    def __init__(self, decoding: Decoding, workers: int, new_calls: Callable[[], ModelCalls],
+                 silence_timeout_s: float | None = None):
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         self.new_calls = new_calls
+        self.silence_timeout_s = SILENCE_TIMEOUT_S if silence_timeout_s is None else silence_timeout_s
+        self.heard: dict[int, float] = {}  # busy worker -> when it last sent or was sent a chunk
         self.calls: list[ModelCalls | None] = [None] * workers
         self.conns: list[Connection] = []
         self.processes = []
@@ -99,7 +106,8 @@ class WorkerPool:
         """The documents of every chunk, in input order. Each worker predicts one chunk at a
         time, and at most two chunks per worker are taken ahead of the oldest one not yet
         returned (the others finished and waiting for it), so memory stays bounded.
-        Raises WorkerError when a worker fails or exits, and what a model call raises."""
+        Raises WorkerError when a worker fails, exits, or sends nothing for `silence_timeout_s`
+        while predicting, and what a model call raises."""
         free, assigned = list(range(len(self.conns))), {}  # worker -> chunk number
         finished: dict[int, list[Document]] = {}
         taken = returned = 0
@@ -114,6 +122,7 @@ class WorkerPool:
                     worker = free.pop()
                     self.calls[worker] = self.new_calls()  # the previous chunk's hidden states go
                     self._send(worker, chunk)
+                    self.heard[worker] = time.monotonic()
                     assigned[worker], taken = taken, taken + 1
                 while returned in finished:
                     yield from finished.pop(returned)
@@ -121,14 +130,25 @@ class WorkerPool:
                 if not assigned:
                     stopped = exhausted
                     continue
-                for conn in wait([self.conns[w] for w in assigned]):
-                    worker = self.conns.index(conn)
+                ready = [self.conns.index(c) for c in wait([self.conns[w] for w in assigned],
+                                                           timeout=self.silence_timeout_s)]
+                self.heard.update((worker, time.monotonic()) for worker in ready)
+                self._check_silence(assigned)
+                for worker in ready:
                     done = self._serve(worker)
                     if done is not None:
                         finished[assigned.pop(worker)] = done
                         free.append(worker)
         finally:
             self.close(graceful=stopped)
+
+    def _check_silence(self, assigned: dict[int, int]) -> None:
+        """Raises WorkerError for a busy worker that has sent nothing for `silence_timeout_s`."""
+        now = time.monotonic()
+        for worker, chunk in assigned.items():
+            if now - self.heard.get(worker, now) > self.silence_timeout_s:
+                raise WorkerError(f"predict worker {worker} sent nothing for {self.silence_timeout_s:g} s while "
+                                  f"predicting chunk {chunk} (counted from 0): it hangs; the workers were stopped")
 
     def _serve(self, worker: int) -> list[Document] | None:
         """Answer one message of a worker; its documents when it finished its chunk."""
