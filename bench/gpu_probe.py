@@ -41,17 +41,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from train_throughput import synchronize  # noqa: E402 - bench/ on the path first
+
 ENV_PREFIXES = ("CUDA_", "PYTORCH_", "TORCH_", "CUBLAS", "NVIDIA_TF32", "OMP_", "NCCL_")
 SMI_QUERY = "name,mig.mode.current,clocks.sm,clocks.max.sm,power.draw,power.limit,utilization.gpu,temperature.gpu"
 TINY = dict(vocab_size=8000, hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128,
             max_position_embeddings=512)
-
-
-def sync(device: str) -> None:
-    import torch
-
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
 
 
 def shell(command: list[str]) -> str:
@@ -87,16 +82,16 @@ def launch_costs(device: str, launches: int = 2000) -> dict:
     x = torch.zeros(1, device=device)
     for _ in range(50):
         x.add_(1)
-    sync(device)
+    synchronize(device)
     start = time.perf_counter()
     for _ in range(launches):
         x.add_(1)
-    sync(device)
+    synchronize(device)
     queued = (time.perf_counter() - start) / launches
     start = time.perf_counter()
     for _ in range(launches // 4):
         x.add_(1)
-        sync(device)
+        synchronize(device)
     waited = (time.perf_counter() - start) / (launches // 4)
     return {"queued_us": queued * 1e6, "waited_us": waited * 1e6}
 
@@ -111,12 +106,12 @@ def matmul_tflops(device: str, dtype_name: str, size: int, seconds: float = 1.0)
     try:
         a, b = (torch.randn(size, size, device=device, dtype=dtype) for _ in range(2))
         (a @ b).sum()
-        sync(device)
+        synchronize(device)
         count, start = 0, time.perf_counter()
         while time.perf_counter() - start < seconds:
             for _ in range(10):
                 a @ b
-            sync(device)
+            synchronize(device)
             count += 10
         return 2 * size**3 * count / (time.perf_counter() - start) / 1e12
     finally:
@@ -177,12 +172,12 @@ def train_speed(size: dict, device: str, precision: str, widths: str, batch: int
 
     for _ in range(warmup):
         step()
-    sync(device)
+    synchronize(device)
     tokens, steps, start = 0, 0, time.perf_counter()
     while steps < 3 or time.perf_counter() - start < budget_s:
         tokens = tokens + step()
         steps += 1
-    sync(device)
+    synchronize(device)
     seconds = time.perf_counter() - start
     return {"steps": steps, "seconds": seconds, "tokens_per_second": int(tokens) / seconds}
 
@@ -201,12 +196,12 @@ def forward_speed(size: dict, device: str, batch: int, width: int, budget_s: flo
     with torch.inference_mode():
         for _ in range(3):
             model["encoder"](input_ids=ids, attention_mask=mask)
-        sync(device)
+        synchronize(device)
         count, start = 0, time.perf_counter()
         while count < 3 or time.perf_counter() - start < budget_s:
             model["encoder"](input_ids=ids, attention_mask=mask)
             count += 1
-        sync(device)
+        synchronize(device)
     speed = count * batch * width / (time.perf_counter() - start)
     encoder = model["encoder"]
     result = {"tokens_per_second": speed, "flops_per_subword": forward_flops_per_subword(encoder.config, encoder, width)}

@@ -96,7 +96,7 @@ def test_overhead_bench_times_predict_without_the_encoder(schema, tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.strip().splitlines()[-1])["seconds_per_document"] > 0
-    assert "decode_bio" in result.stdout or "function calls" in result.stdout
+    assert "decode_tags" in result.stdout or "function calls" in result.stdout
 
 
 def test_peak_counts_only_the_multiprocessors_a_mig_slice_has():

@@ -21,7 +21,7 @@ def test_trim_span_drops_edges_and_a_proclitic_cut_off_by_punctuation(raw, expec
 def test_punctuation_pieces_end_an_entity_even_when_the_model_tags_them():
     import torch
 
-    from train.decode import decode_bio, punctuation_only
+    from train.decode import decode_tags, punctuation_only
 
     labels = ["O", "B-FACTION", "I-FACTION", "B-LOCATION", "I-LOCATION"]
     text = "قوات سوريا الديمقراطية (قسد) في جرابلس، الباب"
@@ -33,5 +33,5 @@ def test_punctuation_pieces_end_an_entity_even_when_the_model_tags_them():
     probs = torch.nn.functional.one_hot(torch.tensor([labels.index(t) for t in tags]), len(labels)).float()
     punct = punctuation_only(text, spans)
     assert punct == [False, False, False, True, False, True, False, False, True, False]
-    spans_found = [(a, b, t) for a, b, t, _ in decode_bio(probs, labels, words, punct)]
+    spans_found = [(a, b, t) for a, b, t, _ in decode_tags(*probs.max(dim=-1), labels, words, punct)]
     assert spans_found == [(0, 2, "FACTION"), (4, 4, "FACTION"), (7, 7, "LOCATION"), (9, 9, "LOCATION")]

@@ -5,7 +5,7 @@ import torch
 from helpers import TEXT, synthetic_document, tiny_config, tiny_model
 
 from train.align import is_representable, make_windows, tokenize_documents, training_windows, window_ranges
-from train.decode import decode_bio
+from train.decode import decode_tags
 from train.fit.batches import LengthGroupedBatches, collate_windows
 from train.fit.build import make_optimizer
 from train.predict.predictor import Predictor
@@ -44,7 +44,7 @@ def test_gold_spans_come_back_from_subword_labels(schema, gold_docs):
     for w in windows:
         sentence = sentences[w.sentence]
         one_hot = torch.nn.functional.one_hot(torch.tensor(w.labels[1:-1]), len(schema.bio_labels)).float()
-        for first, last, etype, _ in decode_bio(one_hot, schema.bio_labels):
+        for first, last, etype, _ in decode_tags(*one_hot.max(dim=-1), schema.bio_labels):
             recovered.add((sentence.doc, sentence.spans[first][0], sentence.spans[last][1], etype))
     for d, doc in enumerate(gold_docs):
         for e in doc.entities:

@@ -61,16 +61,6 @@ def whole_word_tags(tags: list[str], words: list[int]) -> list[str]:
     return tags
 
 
-def decode_bio(probs: torch.Tensor, labels: list[str], words: list[int] | None = None,
-               punctuation: list[bool] | None = None) -> list[tuple[int, int, str, float]]:
-    """(first, last, type, score) spans from float[subwords, labels] label probabilities:
-    `decode_tags` of their maximum and argmax."""
-    if probs.numel() == 0:
-        return []
-    top, tag_ids = probs.max(dim=-1)
-    return decode_tags(top, tag_ids, labels, words, punctuation)
-
-
 def decode_tags(top: torch.Tensor, tag_ids: torch.Tensor, labels: list[str], words: list[int] | None = None,
                 punctuation: list[bool] | None = None) -> list[tuple[int, int, str, float]]:
     """(first, last, type, score) spans from each subword's most probable label (`tag_ids`,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import torch
+from torch.nn.utils.rnn import pad_sequence
 from transformers import AutoTokenizer
 from transformers.utils import logging as hf_logging
 
@@ -205,9 +206,7 @@ class LocalCalls:
 
     def relation_probs(self, numbers: list[int], mentions: list[list[tuple[int, int, int]]],
                        pairs: list[list[tuple[int, int]]]) -> torch.Tensor:
-        width = max(self.hidden[n].shape[0] for n in numbers)
-        states = torch.stack([torch.nn.functional.pad(self.hidden[n], (0, 0, 0, width - self.hidden[n].shape[0]))
-                              for n in numbers])
+        states = pad_sequence([self.hidden[n] for n in numbers], batch_first=True)  # zeros after each window
         flat, heads, tails = flatten_mentions(mentions, pairs, states.device)
         with self.autocast():
             logits = self.model.relation_logits(states, flat, heads, tails)

@@ -84,11 +84,10 @@ class WorkerPool:
     """`workers` processes predicting chunks; their model calls are served here, each chunk's by
     a fresh `new_calls()` (a `chunk.ModelCalls` that keeps that chunk's hidden states)."""
 
-    def __init__(self, decoding: Decoding, workers: int, new_calls: Callable[[], ModelCalls],
-                 silence_timeout_s: float | None = None):
+    def __init__(self, decoding: Decoding, workers: int, new_calls: Callable[[], ModelCalls]):
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         self.new_calls = new_calls
-        self.silence_timeout_s = SILENCE_TIMEOUT_S if silence_timeout_s is None else silence_timeout_s
+        self.silence_timeout_s = SILENCE_TIMEOUT_S
         self.heard: dict[int, float] = {}  # busy worker -> when it last sent or was sent a chunk
         self.calls: list[ModelCalls | None] = [None] * workers
         self.conns: list[Connection] = []
