@@ -2,8 +2,8 @@
 # The GPU checks of the speed benchmarks in one run, for a lent GPU machine with 16 cores:
 #   bash bench/gpu.sh [OUT_DIR]
 #   STEPS="probe train" bash bench/gpu.sh [OUT_DIR]     # only these steps (e.g. to split the run in two)
-# 0. the machine alone, none of our code (bench/gpu_probe.py): MIG slice or whole chip, launch cost,
-#    bf16 and fp32 products, a plain BertModel trained in fp32 and bf16;
+# 0. the machine alone, none of our model code (bench/gpu_probe.py): MIG slice or whole chip, launch cost,
+#    bf16 and fp32 products, a plain BertModel trained in fp32 and bf16 (in bf16 with and without cuDNN attention);
 # 1. fit against Trainer in bf16, and fit bf16 against fit fp32, at batches of 16 and 128 sentence
 #    windows, with fit's top operators;
 # 2. predict (with and without relations) against pipeline, BERT-base size, bf16, as many subwords
@@ -41,8 +41,9 @@ step() {  # step NAME SECONDS COMMAND...
 # minutes: these sizes are cut to fit).
 # Whether the chip (or the slice of it this machine sees) trains a plain BertModel faster in bf16
 # than in fp32, on batches of sentences as fit's and on larger ones: if not, the slow bf16 fit of
-# 2026-11-29 was the machine's or the batch size's, not fit's.
-step probe 60 python3 bench/gpu_probe.py --device cuda --budget 3
+# 2026-11-29 was the machine's or the batch size's, not fit's; and whether cuDNN attention (PyTorch's
+# first choice on an H100/H200, which fit and predict now avoid: models/attention.py) was its cause.
+step probe 75 python3 bench/gpu_probe.py --device cuda --budget 3
 # fit-fp32 runs first: on 2026-11-29 the first process (then fit bf16) was the slow one, so a
 # first-process cost (a cold GPU or kernel cache) would now fall on fit-fp32 instead.
 step train 100 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
@@ -53,7 +54,7 @@ step train_b128 80 python3 bench/train_throughput.py --size base --device cuda -
     --batch-size 128 --runners fit-fp32 fit trainer-fit-batches
 # fit bf16's top operators by device time and by host time, in a step of its own (on 2026-11-29
 # the profile came last in the train step, and the step's time ran out before it printed)
-step train_profile 50 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 10 \
+step train_profile 45 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 10 \
     --warmup 3 --batch-size 16 --runners fit --profile
 # Our side batches up to 64 x 512 subwords, as many as the pipeline's 64 full windows: predict's
 # windows are sentences, and 64 of them would give each encoder call a tenth of that.
@@ -64,5 +65,5 @@ step inference 90 python3 bench/inference.py runs/bench-base --device cuda --pre
 # and 560 articles give each worker a chunk.
 step inference_workers 100 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 560 \
     --batch-size 64 --batch-subwords 32768 --repeats 2 --no-scaling --workers 14 --chunk 40
-step scaling_gpu 60 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
+step scaling_gpu 50 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
     --processes 1 4 --max-batch-subwords 32768

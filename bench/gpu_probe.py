@@ -1,4 +1,4 @@
-"""What the lent machine itself can do, with none of our model code: the facts that explain the speed benchmarks.
+"""What the lent machine can do, with none of our model code but its attention kernels: the facts behind the speed benchmarks.
 
     python bench/gpu_probe.py --device cuda      # first step of bench/gpu.sh
     python bench/gpu_probe.py                    # the same checks, small, on the CPU
@@ -18,7 +18,10 @@ libraries) rather than in `fit`. This script separates those, in well under a mi
    a batch: of one width without padding, of varying widths with padding, and of sentence
    length (what `fit` trains on: about 800 subwords a batch, so few that the host's kernel
    launches, not the chip, may bound a step): real subwords per second. The same gap as
-   `fit`'s here puts the cause outside our code;
+   `fit`'s here puts the cause outside our code. bf16 with padding runs twice: with PyTorch's
+   default attention kernels (cuDNN's first on an H100/H200, which builds a graph for every
+   new batch shape) and with the kernels `fit` and `predict` allow (`models/attention.py`);
+   the machine facts name the kernel each choice gives a masked bf16 call;
 5. its forward pass alone with bf16 weights (what `predict` runs), on a batch of 32 windows of
    50 subwords (`predict`'s default batch of sentences) and on 64 windows of 512, as a share
    of the chip's forward limit (`inference.forward_flops_per_subword` over `inference.peak_tflops`).
@@ -40,8 +43,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
 from train_throughput import synchronize  # noqa: E402 - bench/ on the path first
+
+from models.attention import ENCODER_KERNELS  # noqa: E402
 
 ENV_PREFIXES = ("CUDA_", "PYTORCH_", "TORCH_", "CUBLAS", "NVIDIA_TF32", "OMP_", "NCCL_")
 SMI_QUERY = "name,mig.mode.current,clocks.sm,clocks.max.sm,power.draw,power.limit,utilization.gpu,temperature.gpu"
@@ -71,8 +77,26 @@ def machine(device: str) -> dict:
                      smi=shell(["nvidia-smi", f"--query-gpu={SMI_QUERY}", "--format=csv"]),
                      smi_list=shell(["nvidia-smi", "-L"]),
                      other_processes=shell(["nvidia-smi", "--query-compute-apps=pid,process_name,used_memory",
-                                            "--format=csv,noheader"]))
+                                            "--format=csv,noheader"]),
+                     cudnn=torch.backends.cudnn.version(), attention_kernel=attention_kernels(device))
     return facts
+
+
+def attention_kernels(device: str) -> dict:
+    """The kernel a masked bf16 attention call of BERT-base shape (16 x 12 heads x 50 x 64)
+    takes by default and with `ENCODER_KERNELS` (PyTorch's own choice function, private)."""
+    import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    q = torch.randn(16, 12, 50, 64, device=device, dtype=torch.bfloat16)
+    mask = torch.ones(16, 1, 50, 50, device=device, dtype=torch.bool)
+    choice = lambda: SDPBackend(torch._fused_sdp_choice(q, q, q, mask, 0.1, False)).name  # noqa: E731
+    try:
+        default = choice()
+        with sdpa_kernel(ENCODER_KERNELS):
+            return {"default": default, "encoder_kernels": choice()}
+    except (AttributeError, RuntimeError, ValueError) as error:
+        return {"error": repr(error)}
 
 
 def launch_costs(device: str, launches: int = 2000) -> dict:
@@ -148,10 +172,15 @@ def token_model(size: dict, device: str):
     return torch.nn.ModuleDict({"encoder": encoder, "head": torch.nn.Linear(size["hidden_size"], 9)}).to(device)
 
 
-def train_speed(size: dict, device: str, precision: str, widths: str, batch: int, warmup: int, budget_s: float) -> dict:
+def train_speed(size: dict, device: str, precision: str, widths: str, batch: int, warmup: int, budget_s: float,
+                kernels: list | None = None) -> dict:
     """Real subwords per second of AdamW steps (fp32 master weights; bf16: autocast), timed for
-    about `budget_s` seconds after `warmup` steps."""
+    about `budget_s` seconds after `warmup` steps; with `kernels`, the forward pass may take
+    only those attention backends (the backward follows the forward's choice)."""
+    from contextlib import nullcontext
+
     import torch
+    from torch.nn.attention import sdpa_kernel
 
     model = token_model(size, device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=device.startswith("cuda"))
@@ -160,7 +189,7 @@ def train_speed(size: dict, device: str, precision: str, widths: str, batch: int
 
     def step() -> torch.Tensor:
         ids, mask, labels = (t.to(device, non_blocking=True) for t in next(data))
-        with autocast:
+        with autocast, sdpa_kernel(kernels) if kernels else nullcontext():
             hidden = model["encoder"](input_ids=ids, attention_mask=mask).last_hidden_state
             logits = model["head"](hidden)
         loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), labels.flatten())
@@ -238,9 +267,9 @@ def main() -> None:
     report["train"] = {}
     print(f"{'train (BertModel + token head)':<34}{'subwords/s':>12}{'steps':>7}")
     for widths in WIDTHS:
-        for precision in ("fp32", "bf16"):
-            case = f"{precision} {widths}"
-            report["train"][case] = train_speed(size, args.device, precision, widths, batch, 3, budget)
+        for precision, kernels in (("fp32", None), ("bf16", None)) + ((("bf16", ENCODER_KERNELS),) if widths != "fixed" else ()):
+            case = f"{precision} {widths}" + (", no cuDNN attention" if kernels else "")
+            report["train"][case] = train_speed(size, args.device, precision, widths, batch, 3, budget, kernels)
             print(f"{case:<34}{report['train'][case]['tokens_per_second']:>12.0f}{report['train'][case]['steps']:>7}",
                   flush=True)
     print(json.dumps(report))

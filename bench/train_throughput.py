@@ -89,24 +89,19 @@ def synchronize(device: str) -> None:
 def run_fit(size: str, steps: int, batch: int, device: str, precision: str, warmup: int, profile: bool,
             pad_multiple: int) -> dict:
     import torch
-    from accelerate import Accelerator
-    from torch.utils.data import DataLoader
 
-    from train.fit.batches import collate_windows
     from train.fit.build import make_optimizer
     from train.fit.checkpoint import TrainerState
-    from train.fit.loop import train_one_epoch
+    from train.fit.loop import make_accelerator, train_one_epoch, training_loader
 
     config, schema, model, tokenizer, windows = training_windows_for_bench(size, repeat=50)
     config.train.batch_size, config.train.log_every = batch, 10**9
-    accelerator = Accelerator(cpu=device == "cpu", mixed_precision=precision)
-    collate = partial(collate_windows, pad_id=tokenizer.pad_token_id, relation_types=len(schema.relation_names),
-                      pad_to_multiple_of=pad_multiple)
-
+    accelerator = make_accelerator(precision, cpu=device == "cpu")
     batches, part = fit_batches(windows, batch, warmup, steps), windows[:(warmup + steps) * batch]
 
     def loader_of(chosen):
-        return DataLoader(part, batch_sampler=chosen, collate_fn=collate, pin_memory=device != "cpu")
+        return training_loader(part, chosen, tokenizer.pad_token_id, len(schema.relation_names), accelerator.device,
+                               pad_multiple)
 
     warm_loader, loader = loader_of(batches[:warmup]), loader_of(batches[warmup:])
     padded = sum(-(-max(len(part[i].input_ids) for i in b) // pad_multiple) * pad_multiple * len(b)
@@ -196,7 +191,7 @@ def run_trainer(size: str, steps: int, batch: int, device: str, precision: str, 
     class FitBatches(Trainer):  # Trainer's loop on exactly the batches `fit` trains on
         def get_train_dataloader(self):
             return DataLoader(self.train_dataset, batch_sampler=fit_batches(windows, batch, warmup, steps),
-                              collate_fn=self.data_collator)
+                              collate_fn=self.data_collator, pin_memory=self.args.dataloader_pin_memory and device != "cpu")
 
     trainer_class = FitBatches if sampling == "fit-batches" else Trainer
     trainer = trainer_class(model=model, args=args, train_dataset=data, callbacks=[Clock()],

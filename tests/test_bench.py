@@ -115,11 +115,22 @@ def test_gpu_probe_runs_every_check_on_the_cpu():
                             text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(report["train"]) == {f"{p} {w}" for p in ("fp32", "bf16") for w in ("fixed", "varying", "sentences")}
+    assert set(report["train"]) == ({f"{p} {w}" for p in ("fp32", "bf16") for w in ("fixed", "varying", "sentences")}
+                                    | {f"bf16 {w}, no cuDNN attention" for w in ("varying", "sentences")})
     assert all(case["steps"] >= 3 and case["tokens_per_second"] > 0 for case in report["train"].values())
     assert all(value > 0 for value in report["matmul_tflops"].values())
     assert report["launch"]["queued_us"] > 0 and set(report["forward"]) == {"32x50", "4x128"}
     assert all(f["tokens_per_second"] > 0 and "limit_fraction" not in f for f in report["forward"].values())
+
+
+def test_gpu_probe_names_the_attention_kernel_of_each_choice():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gpu_probe import attention_kernels
+    from torch.nn.attention import SDPBackend
+
+    kernels = attention_kernels("cpu")  # PyTorch's choice function answers for the CPU as well
+    assert set(kernels) == {"default", "encoder_kernels"}
+    assert set(kernels.values()) <= set(SDPBackend.__members__)
 
 
 @pytest.mark.slow

@@ -191,3 +191,13 @@ def test_two_cpu_processes_train(tmp_path):
     epochs = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()
               if json.loads(line)["event"] == "epoch"]
     assert len(epochs) == 2  # one log line per epoch, not one per process
+
+
+def test_batches_go_to_a_gpu_from_pinned_memory_without_waiting():
+    from train.fit.loop import make_accelerator, training_loader
+
+    # a copy from pageable memory would first wait for all the work queued on the GPU
+    assert make_accelerator("no", cpu=True).dataloader_config.non_blocking
+    windows, batches = list(range(4)), [[0, 1], [2, 3]]
+    assert training_loader(windows, batches, 0, 3, torch.device("cuda", 0)).pin_memory
+    assert not training_loader(windows, batches, 0, 3, torch.device("cpu")).pin_memory
