@@ -17,6 +17,12 @@ left to the next GPU run (`bench/gpu_probe.py` trains with cuDNN attention and w
 FlashAttention (no mask) and memory-efficient attention (any mask) need no per-shape build, so
 the encoder's pass runs with those two and the math kernel as fallback. Elsewhere than on a
 CUDA device nothing changes.
+
+The padding mask (`encoder_mask`): transformers drops a mask without padding so that SDPA may
+take FlashAttention, but finding that out reads the mask on the host, which waits for the GPU
+to finish all the work queued so far: a sync at the start of every training step's forward.
+While gradients are recorded on a GPU the mask is always kept (memory-efficient attention then
+serves every batch; a length-grouped batch of sentences nearly always has padding anyway).
 """
 
 from __future__ import annotations
@@ -36,3 +42,16 @@ def encoder_attention(device: torch.device) -> AbstractContextManager:
     CUDA, a context that changes nothing. Costs some 12 microseconds a call on the CPU here:
     enter it once per encoder pass, not once per layer."""
     return sdpa_kernel(ENCODER_KERNELS) if device.type == "cuda" else nullcontext()
+
+
+def encoder_mask(*args, attention_mask: torch.Tensor | None = None, allow_is_bidirectional_skip: bool = False,
+                 **kwargs) -> torch.Tensor | None:
+    """transformers' `sdpa_mask` (same arguments; bool [batch, 1, queries, keys], True where a
+    key is attended, or None for no mask), except that while gradients are recorded off the
+    CPU it never drops an all-ones padding mask, since deciding that reads the mask on the host."""
+    from transformers.masking_utils import sdpa_mask
+
+    if attention_mask is not None and attention_mask.device.type != "cpu" and torch.is_grad_enabled():
+        allow_is_bidirectional_skip = False
+    return sdpa_mask(*args, attention_mask=attention_mask, allow_is_bidirectional_skip=allow_is_bidirectional_skip,
+                     **kwargs)

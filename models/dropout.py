@@ -106,13 +106,15 @@ def training_attention(module: nn.Module, query: torch.Tensor, key: torch.Tensor
 
 def use_training_attention(encoder: nn.Module) -> bool:
     """Switch an encoder that runs transformers' `sdpa` attention to `training_attention`
-    (registered on first use, with `sdpa`'s masks); returns whether it was switched."""
+    (registered on first use, with `sdpa`'s masks as `models.attention.encoder_mask` makes
+    them); returns whether it was switched."""
     from transformers import AttentionInterface, AttentionMaskInterface
-    from transformers.masking_utils import sdpa_mask
+
+    from .attention import encoder_mask
 
     if getattr(encoder.config, "_attn_implementation", None) != "sdpa":
         return False
     AttentionInterface.register(TRAINING_ATTENTION, training_attention)
-    AttentionMaskInterface.register(TRAINING_ATTENTION, sdpa_mask)
+    AttentionMaskInterface.register(TRAINING_ATTENTION, encoder_mask)
     encoder.set_attn_implementation(TRAINING_ATTENTION)
     return True
