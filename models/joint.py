@@ -109,10 +109,10 @@ def allowed_relation_mask(config: JointConfig) -> torch.Tensor:
 
 
 def longest_run(length: torch.Tensor, hidden: torch.Tensor) -> int:
-    """How many positions the longest run between mentions may span: on a GPU the window
+    """How many positions the longest run between mentions may span: off the CPU the window
     width (reading the true maximum would wait for the device), on the CPU the true maximum
     (free there, and it saves the table levels no pair needs)."""
-    if hidden.is_cuda or not length.numel():
+    if hidden.device.type != "cpu" or not length.numel():
         return hidden.size(1)
     return int(length.max())
 

@@ -75,6 +75,22 @@ def test_relation_head_uses_one_encoder_pass_per_window(schema):
     assert len(calls) == len(make_windows(sentences, tokenizer, model.config.window_length, model.config.window_stride))
 
 
+def test_a_training_step_off_the_cpu_reads_no_value_on_the_host(schema):
+    """On a GPU a host read (`.item()`, `bool(tensor)`, `.tolist()`) waits for all queued work:
+    meta tensors have no values, so the same step on them raises at any such read."""
+    doc = synthetic_document()
+    model, tokenizer = tiny_model(schema, [doc])
+    windows, _, _ = training_windows([doc], tokenizer, schema, window_length=64, window_stride=8, normalization="arabert_v02")
+    batch = collate_windows(windows, tokenizer.pad_token_id, len(schema.relation_names))
+    assert batch["pair_heads"].numel() and not batch["attention_mask"].all()  # both heads, padding
+    model.train().to("meta")
+    out = model(**{name: value.to("meta") for name, value in batch.items()})
+    out.loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    assert out.relation_logits.shape == (batch["pair_heads"].numel(), len(schema.relation_names) + 1)
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+
+
 def test_a_tokenizer_saved_with_padding_and_truncation_still_sees_whole_sentences(schema, tmp_path):
     doc = synthetic_document()
     _, tokenizer = tiny_model(schema, [doc])
