@@ -40,7 +40,8 @@ def encoder_attention(device: torch.device) -> AbstractContextManager:
     """A context in which attention on `device` takes one of `ENCODER_KERNELS` (PyTorch's
     `sdpa_kernel`, which restores the previous backends on exit); on any other device than
     CUDA, a context that changes nothing. Costs some 12 microseconds a call on the CPU here:
-    enter it once per encoder pass, not once per layer."""
+    enter it once per encoder pass, not once per layer. PyTorch's backend flags are
+    process-wide: attention in another thread during the pass avoids cuDNN too."""
     return sdpa_kernel(ENCODER_KERNELS) if device.type == "cuda" else nullcontext()
 
 
