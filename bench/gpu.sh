@@ -43,14 +43,14 @@ step() {  # step NAME SECONDS COMMAND...
 # than in fp32, on batches of sentences as fit's and on larger ones: if not, the slow bf16 fit of
 # 2026-11-29 was the machine's or the batch size's, not fit's; and whether cuDNN attention (PyTorch's
 # first choice on an H100/H200, which fit and predict now avoid: models/attention.py) was its cause.
-step probe 75 python3 bench/gpu_probe.py --device cuda --budget 3
+step probe 90 python3 bench/gpu_probe.py --device cuda --budget 3
 # fit-fp32 runs first: on 2026-11-29 the first process (then fit bf16) was the slow one, so a
 # first-process cost (a cold GPU or kernel cache) would now fall on fit-fp32 instead.
 step train 100 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
     --batch-size 16 --runners fit-fp32 fit trainer trainer-grouped trainer-fit-batches
 # A window is a sentence (about 50 subwords): 16 of them are some 800 subwords a step, which may
 # leave the chip waiting for kernel launches; 128 are some 6,000.
-step train_b128 80 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
+step train_b128 75 python3 bench/train_throughput.py --size base --device cuda --precision bf16 --steps 20 --warmup 3 \
     --batch-size 128 --runners fit-fp32 fit trainer-fit-batches
 # fit bf16's top operators by device time and by host time, in a step of its own (on 2026-11-29
 # the profile came last in the train step, and the step's time ran out before it printed)
@@ -63,7 +63,7 @@ step inference 90 python3 bench/inference.py runs/bench-base --device cuda --pre
 # The H200 run spent 77% of predict's time around the encoder, on one core: 14 workers do that work.
 # An encoder batch holds one worker's chunk: 40 articles of about 830 subwords fill the budget,
 # and 560 articles give each worker a chunk.
-step inference_workers 100 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 560 \
+step inference_workers 95 python3 bench/inference.py runs/bench-base --device cuda --precision bf16 --docs 560 \
     --batch-size 64 --batch-subwords 32768 --repeats 2 --no-scaling --workers 14 --chunk 40
-step scaling_gpu 50 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
+step scaling_gpu 45 python3 bench/scaling.py runs/bench-base --device cuda:0 --precision bf16 --docs 600 \
     --processes 1 4 --max-batch-subwords 32768

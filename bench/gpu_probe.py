@@ -19,12 +19,16 @@ libraries) rather than in `fit`. This script separates those, in well under a mi
    length (what `fit` trains on: about 800 subwords a batch, so few that the host's kernel
    launches, not the chip, may bound a step): real subwords per second. The same gap as
    `fit`'s here puts the cause outside our code. bf16 with padding runs twice: with PyTorch's
-   default attention kernels (cuDNN's first on an H100/H200, which builds a graph for every
-   new batch shape) and with the kernels `fit` and `predict` allow (`models/attention.py`);
-   the machine facts name the kernel each choice gives a masked bf16 call;
+   default attention kernels (by its sources cuDNN's first on an H100/H200 with a recent
+   cuDNN, which builds a graph for every batch shape it has not seen) and with the kernels
+   `fit` and `predict` allow (`models/attention.py`); the machine facts name the kernel each
+   choice gives a masked bf16 call, without dropout and with BERT's training dropout of 0.1
+   (which newer PyTorch releases keep off cuDNN: then the two training runs are the same);
 5. its forward pass alone with bf16 weights (what `predict` runs), on a batch of 32 windows of
    50 subwords (`predict`'s default batch of sentences) and on 64 windows of 512, as a share
-   of the chip's forward limit (`inference.forward_flops_per_subword` over `inference.peak_tflops`).
+   of the chip's forward limit (`inference.forward_flops_per_subword` over `inference.peak_tflops`),
+   and on batches of sentences each of a new shape, as `predict` sends them, with PyTorch's
+   attention kernels and with ours.
 
 On the CPU (`--device cpu`, the default) the model is the tiny recipe's size, so that a test
 can run every check.
@@ -39,6 +43,7 @@ import random
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from train_throughput import synchronize  # noqa: E402 - bench/ on the path first
 
-from models.attention import ENCODER_KERNELS  # noqa: E402
+from models.attention import encoder_attention  # noqa: E402
 
 ENV_PREFIXES = ("CUDA_", "PYTORCH_", "TORCH_", "CUBLAS", "NVIDIA_TF32", "OMP_", "NCCL_")
 SMI_QUERY = "name,mig.mode.current,clocks.sm,clocks.max.sm,power.draw,power.limit,utilization.gpu,temperature.gpu"
@@ -84,19 +89,23 @@ def machine(device: str) -> dict:
 
 def attention_kernels(device: str) -> dict:
     """The kernel a masked bf16 attention call of BERT-base shape (16 x 12 heads x 50 x 64)
-    takes by default and with `ENCODER_KERNELS` (PyTorch's own choice function, private)."""
+    takes by default and inside `encoder_attention`, without dropout (inference) and with
+    BERT's 0.1 (training): PyTorch's own choice function (private)."""
     import torch
-    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.nn.attention import SDPBackend
 
     q = torch.randn(16, 12, 50, 64, device=device, dtype=torch.bfloat16)
     mask = torch.ones(16, 1, 50, 50, device=device, dtype=torch.bool)
-    choice = lambda: SDPBackend(torch._fused_sdp_choice(q, q, q, mask, 0.1, False)).name  # noqa: E731
+    choice = lambda p: SDPBackend(torch._fused_sdp_choice(q, q, q, mask, p, False)).name  # noqa: E731
+    kernels = {}
     try:
-        default = choice()
-        with sdpa_kernel(ENCODER_KERNELS):
-            return {"default": default, "encoder_kernels": choice()}
+        for p in (0.0, 0.1):
+            default = choice(p)
+            with encoder_attention(torch.device(device)):
+                kernels[f"dropout {p}"] = {"default": default, "encoder_attention": choice(p)}
     except (AttributeError, RuntimeError, ValueError) as error:
-        return {"error": repr(error)}
+        kernels["error"] = repr(error)
+    return kernels
 
 
 def launch_costs(device: str, launches: int = 2000) -> dict:
@@ -172,15 +181,19 @@ def token_model(size: dict, device: str):
     return torch.nn.ModuleDict({"encoder": encoder, "head": torch.nn.Linear(size["hidden_size"], 9)}).to(device)
 
 
-def train_speed(size: dict, device: str, precision: str, widths: str, batch: int, warmup: int, budget_s: float,
-                kernels: list | None = None) -> dict:
-    """Real subwords per second of AdamW steps (fp32 master weights; bf16: autocast), timed for
-    about `budget_s` seconds after `warmup` steps; with `kernels`, the forward pass may take
-    only those attention backends (the backward follows the forward's choice)."""
-    from contextlib import nullcontext
-
+def attention_choice(device: str, no_cudnn: bool):
+    """`fit`'s and `predict`'s attention kernels (`encoder_attention`) with `no_cudnn`, else
+    PyTorch's defaults. Around the forward pass only: the backward follows the forward's choice."""
     import torch
-    from torch.nn.attention import sdpa_kernel
+
+    return encoder_attention(torch.device(device)) if no_cudnn else nullcontext()
+
+
+def train_speed(size: dict, device: str, precision: str, widths: str, batch: int, warmup: int, budget_s: float,
+                no_cudnn: bool = False) -> dict:
+    """Real subwords per second of AdamW steps (fp32 master weights; bf16: autocast), timed for
+    about `budget_s` seconds after `warmup` steps; `no_cudnn`: see `attention_choice`."""
+    import torch
 
     model = token_model(size, device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=device.startswith("cuda"))
@@ -189,7 +202,7 @@ def train_speed(size: dict, device: str, precision: str, widths: str, batch: int
 
     def step() -> torch.Tensor:
         ids, mask, labels = (t.to(device, non_blocking=True) for t in next(data))
-        with autocast, sdpa_kernel(kernels) if kernels else nullcontext():
+        with autocast, attention_choice(device, no_cudnn):
             hidden = model["encoder"](input_ids=ids, attention_mask=mask).last_hidden_state
             logits = model["head"](hidden)
         loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), labels.flatten())
@@ -239,6 +252,33 @@ def forward_speed(size: dict, device: str, batch: int, width: int, budget_s: flo
     return result
 
 
+def varying_forward_speed(size: dict, device: str, budget_s: float, no_cudnn: bool) -> dict:
+    """Real subwords per second of the encoder's forward pass with bf16 weights (fp32 on the
+    CPU) on batches of sentences as `predict` sends them: each of a new shape (8-64 windows of
+    20-120 subwords, with padding), nothing warmed up for it; `no_cudnn`: see `attention_choice`."""
+    import torch
+
+    model = token_model(size, device).eval()
+    if device.startswith("cuda"):
+        model = model.to(torch.bfloat16)
+    rng, tokens, count = random.Random(1), 0, 0
+    shapes = batches(1, "sentences", seed=1)
+    with torch.inference_mode():
+        model["encoder"](input_ids=torch.ones(2, 8, dtype=torch.long, device=device))  # start-up, not per shape
+        synchronize(device)
+        start = time.perf_counter()
+        while count < 3 or time.perf_counter() - start < budget_s:
+            width, rows = next(shapes)[0].shape[1], rng.randint(8, 64)
+            lengths = torch.randint(width // 2, width + 1, (rows,))
+            mask = (torch.arange(width) < lengths.unsqueeze(1)).long().to(device)
+            ids = torch.randint(5, 8000, (rows, width), device=device) * mask
+            with attention_choice(device, no_cudnn):
+                model["encoder"](input_ids=ids, attention_mask=mask)
+            tokens, count = tokens + int(lengths.sum()), count + 1
+        synchronize(device)
+    return {"batches": count, "tokens_per_second": tokens / (time.perf_counter() - start)}
+
+
 def main() -> None:
     from random_model import SIZES
 
@@ -264,12 +304,17 @@ def main() -> None:
         print(f"forward {rows}x{width}, {'bf16 weights' if gpu else 'fp32'}: {result['tokens_per_second']:.0f} "
               f"subwords/s" + (f", {share:.1%} of the forward limit ({result['peak_tflops']:.0f} TFLOP/s)" if share else ""),
               flush=True)
+    report["forward_varying"] = {}
+    for no_cudnn in (False, True):
+        case = "forward, a new shape each batch" + (", no cuDNN attention" if no_cudnn else "")
+        result = report["forward_varying"][case] = varying_forward_speed(size, args.device, budget, no_cudnn)
+        print(f"{case}: {result['tokens_per_second']:.0f} subwords/s ({result['batches']} batches)", flush=True)
     report["train"] = {}
     print(f"{'train (BertModel + token head)':<34}{'subwords/s':>12}{'steps':>7}")
     for widths in WIDTHS:
-        for precision, kernels in (("fp32", None), ("bf16", None)) + ((("bf16", ENCODER_KERNELS),) if widths != "fixed" else ()):
-            case = f"{precision} {widths}" + (", no cuDNN attention" if kernels else "")
-            report["train"][case] = train_speed(size, args.device, precision, widths, batch, 3, budget, kernels)
+        for precision, no_cudnn in (("fp32", False), ("bf16", False)) + ((("bf16", True),) if widths != "fixed" else ()):
+            case = f"{precision} {widths}" + (", no cuDNN attention" if no_cudnn else "")
+            report["train"][case] = train_speed(size, args.device, precision, widths, batch, 3, budget, no_cudnn)
             print(f"{case:<34}{report['train'][case]['tokens_per_second']:>12.0f}{report['train'][case]['steps']:>7}",
                   flush=True)
     print(json.dumps(report))

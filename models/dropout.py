@@ -19,6 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .attention import encoder_attention, encoder_mask
+
 LANES = 65536
 """Values a 16-bit lane takes."""
 
@@ -77,10 +79,11 @@ TRAINING_ATTENTION = "sdpa_fast_dropout"
 def training_attention(module: nn.Module, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
                        attention_mask: torch.Tensor | None, dropout: float = 0.0, scaling: float | None = None,
                        packing=None, **kwargs) -> tuple[torch.Tensor, None]:
-    """transformers' `sdpa` attention (same arguments, output [batch, positions, heads, head size]),
-    except when training with attention dropout on the CPU: there `scaled_dot_product_attention`
-    has no fused kernel and runs its math path (product, softmax, `bernoulli_` dropout, product),
-    which this function runs with `keep_mask`'s masks. `attention_mask`: bool [batch, 1, queries,
+    """transformers' `sdpa` attention (same arguments, output [batch, positions, heads, head size];
+    on a GPU without cuDNN's kernel: `models.attention.encoder_attention`), except when training
+    with attention dropout on the CPU: there `scaled_dot_product_attention` has no fused kernel
+    and runs its math path (product, softmax, `bernoulli_` dropout, product), which this
+    function runs with `keep_mask`'s masks. `attention_mask`: bool [batch, 1, queries,
     keys], True where a key is attended (transformers' `sdpa_mask`), an additive float mask, or None.
     With `packing` (a `models.packing.Packing`), query, key and value hold the real subwords of
     a padded batch as [1, heads, subwords, head size]; the output is then [1, subwords, heads, head size]."""
@@ -91,8 +94,11 @@ def training_attention(module: nn.Module, query: torch.Tensor, key: torch.Tensor
                                        packing.key_mask, dropout, scaling, **kwargs)
         return packing.pack(output), None
     if not (module.training and dropout > 0.0 and query.device.type == "cpu") or kwargs.get("is_causal"):
-        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
-                                      **kwargs)
+        # the kernel choice is made here, where attention runs, so that it also holds when
+        # gradient checkpointing runs the layer again in the backward pass
+        with encoder_attention(query.device):
+            return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                          **kwargs)
     # the scalings go on the [.., positions, head size] factors, smaller than [.., positions, positions]
     scores = torch.matmul(query * (query.shape[-1] ** -0.5 if scaling is None else scaling), key.transpose(2, 3))
     if attention_mask is not None and attention_mask.dtype == torch.bool:
@@ -109,8 +115,6 @@ def use_training_attention(encoder: nn.Module) -> bool:
     (registered on first use, with `sdpa`'s masks as `models.attention.encoder_mask` makes
     them); returns whether it was switched."""
     from transformers import AttentionInterface, AttentionMaskInterface
-
-    from .attention import encoder_mask
 
     if getattr(encoder.config, "_attn_implementation", None) != "sdpa":
         return False

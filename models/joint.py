@@ -27,7 +27,6 @@ from transformers.utils import ModelOutput
 
 from train.data.tagging import bio_label_names
 
-from .attention import encoder_attention
 from .dropout import use_fast_dropout, use_training_attention
 from .labels import IGNORE_INDEX
 from .packing import can_pack, packed_encode
@@ -214,13 +213,11 @@ class JointModel(PreTrainedModel):
         """The one encoder pass per window; both heads read its output, float[windows, width, hidden].
         Training on the CPU leaves padding out of the encoder's per-subword layers
         (`models/packing.py`; the GPU path has no host sync per step, which finding the padding would add).
-        On a GPU attention never takes cuDNN's kernel, which builds a graph for every new batch
-        shape (`models/attention.py`)."""
+        On a GPU attention never takes cuDNN's kernel (`models/attention.py`)."""
         if (self.training and input_ids.device.type == "cpu" and can_pack(self.encoder)
                 and not bool(attention_mask.all())):
             return packed_encode(self.encoder, input_ids, attention_mask)
-        with encoder_attention(input_ids.device):
-            return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
     def token_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """float[windows, positions, BIO labels]."""

@@ -7,7 +7,7 @@ import torch
 from helpers import synthetic_document, tiny_model
 from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, bidirectional_mask_function, sdpa_mask
 
-import models.joint
+import models.dropout
 from models.attention import encoder_attention, encoder_mask
 
 FLAGS = {
@@ -37,20 +37,47 @@ def test_elsewhere_nothing_changes():
             assert flags() == before
 
 
-def test_the_encoder_pass_runs_inside_the_context(schema, monkeypatch):
+def test_flags_the_user_turned_off_stay_off():
+    torch.backends.cuda.enable_flash_sdp(False)
+    try:
+        with encoder_attention(torch.device("cuda", 0)):
+            assert flags() == {"cudnn": False, "flash": False, "efficient": True, "math": True}
+        assert flags() == {"cudnn": True, "flash": False, "efficient": True, "math": True}
+    finally:
+        torch.backends.cuda.enable_flash_sdp(True)
+
+
+@pytest.fixture
+def attention_calls(monkeypatch):
+    """Whether cuDNN attention was enabled at each `scaled_dot_product_attention` call, with
+    `encoder_attention` acting on the CPU as it does on a GPU."""
+    seen, real = [], torch.nn.functional.scaled_dot_product_attention
+    monkeypatch.setattr(models.dropout, "encoder_attention", lambda device: encoder_attention(torch.device("cuda")))
+    monkeypatch.setattr(torch.nn.functional, "scaled_dot_product_attention",
+                        lambda *a, **kw: seen.append(flags()["cudnn"]) or real(*a, **kw))
+    return seen
+
+
+def test_every_attention_call_of_the_encoder_avoids_cudnn(schema, attention_calls):
     model, tokenizer = tiny_model(schema, [synthetic_document()])
-    model.eval()
-    devices, seen = [], []
-    monkeypatch.setattr(models.joint, "encoder_attention",
-                        lambda device: devices.append(device) or encoder_attention(torch.device("cuda")))
-    real = model.encoder.forward
-    monkeypatch.setattr(model.encoder, "forward", lambda **kw: seen.append(flags()["cudnn"]) or real(**kw))
     ids = torch.tensor([tokenizer("دمشق").input_ids])
-    hidden = model.encode(ids, torch.ones_like(ids))
-    assert devices == [torch.device("cpu")]
-    assert seen == [False]  # the encoder ran with cuDNN attention off
+    hidden = model.eval().encode(ids, torch.ones_like(ids))
+    assert attention_calls == [False] * model.encoder.config.num_hidden_layers
     assert hidden.shape[:2] == ids.shape
     assert flags()["cudnn"]
+
+
+def test_gradient_checkpointing_recomputes_attention_without_cudnn_too(schema, attention_calls):
+    model, tokenizer = tiny_model(schema, [synthetic_document()])
+    model.train()
+    for module in model.encoder.modules():  # no attention dropout: the CPU then calls SDPA as a GPU does
+        if isinstance(module, models.dropout.FastDropout):
+            module.p = 0.0
+    model.encoder.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    ids = torch.tensor([tokenizer("دمشق حلب").input_ids] * 2)
+    model.encode(ids, torch.ones_like(ids)).sum().backward()
+    layers = model.encoder.config.num_hidden_layers
+    assert attention_calls == [False] * (2 * layers)  # the forward pass, then the recomputation in backward
 
 
 def mask_of(padding: torch.Tensor):

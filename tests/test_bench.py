@@ -120,6 +120,8 @@ def test_gpu_probe_runs_every_check_on_the_cpu():
     assert all(case["steps"] >= 3 and case["tokens_per_second"] > 0 for case in report["train"].values())
     assert all(value > 0 for value in report["matmul_tflops"].values())
     assert report["launch"]["queued_us"] > 0 and set(report["forward"]) == {"32x50", "4x128"}
+    assert len(report["forward_varying"]) == 2
+    assert all(f["batches"] >= 3 and f["tokens_per_second"] > 0 for f in report["forward_varying"].values())
     assert all(f["tokens_per_second"] > 0 and "limit_fraction" not in f for f in report["forward"].values())
 
 
@@ -129,8 +131,9 @@ def test_gpu_probe_names_the_attention_kernel_of_each_choice():
     from torch.nn.attention import SDPBackend
 
     kernels = attention_kernels("cpu")  # PyTorch's choice function answers for the CPU as well
-    assert set(kernels) == {"default", "encoder_kernels"}
-    assert set(kernels.values()) <= set(SDPBackend.__members__)
+    assert set(kernels) == {"dropout 0.0", "dropout 0.1"}
+    assert all(set(k) == {"default", "encoder_attention"} and set(k.values()) <= set(SDPBackend.__members__)
+               for k in kernels.values())
 
 
 @pytest.mark.slow

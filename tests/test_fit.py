@@ -30,10 +30,24 @@ def small_config(out, *extra):
 pytestmark = pytest.mark.usefixtures("one_thread")  # bitwise-repeatable runs (conftest)
 
 
+BUILT: dict = {}
+"""The Accelerator and training DataLoader the finished run was given (`finished_run`)."""
+
+
+def recording(name: str, function):
+    def record(*args, **kwargs):
+        BUILT[name] = function(*args, **kwargs)
+        return BUILT[name]
+    return record
+
+
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory, one_thread):
     out = tmp_path_factory.mktemp("runs") / "straight"
-    metrics = fit(small_config(out), quiet=True)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("make_accelerator", "training_loader"):
+            patch.setattr(loop, name, recording(name, getattr(loop, name)))
+        metrics = fit(small_config(out), quiet=True)
     return out, metrics
 
 
@@ -193,11 +207,14 @@ def test_two_cpu_processes_train(tmp_path):
     assert len(epochs) == 2  # one log line per epoch, not one per process
 
 
-def test_batches_go_to_a_gpu_from_pinned_memory_without_waiting():
+def test_batches_go_to_a_gpu_from_pinned_memory_without_waiting(finished_run):
     from train.fit.loop import make_accelerator, training_loader
 
-    # a copy from pageable memory would first wait for all the work queued on the GPU
+    # a blocking copy would first wait for all the work queued on the GPU
     assert make_accelerator("no", cpu=True).dataloader_config.non_blocking
     windows, batches = list(range(4)), [[0, 1], [2, 3]]
     assert training_loader(windows, batches, 0, 3, torch.device("cuda", 0)).pin_memory
     assert not training_loader(windows, batches, 0, 3, torch.device("cpu")).pin_memory
+    # and fit trains with both (on the CPU, where there is nothing to pin)
+    assert BUILT["make_accelerator"].dataloader_config.non_blocking
+    assert BUILT["training_loader"].batch_size is None and not BUILT["training_loader"].pin_memory

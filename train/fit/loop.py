@@ -133,9 +133,10 @@ def load_for_resume(run_dir: Path, config: Config):
 
 def make_accelerator(mixed_precision: str, grad_accum: int = 1, cpu: bool = False) -> Accelerator:
     """`fit`'s Accelerator. Batches reach a GPU with non-blocking copies from pinned memory
-    (`training_loader`): a copy from ordinary (pageable) memory first waits until the GPU has
-    finished all the work queued before it (CUDA's "API synchronization behavior"), which
-    would stop the host from queuing the next step's kernels while the GPU runs this one."""
+    (`training_loader`): a blocking copy waits until the GPU has finished all the work queued
+    before it, which would stop the host from queuing the next step's kernels while the GPU
+    runs this one (and a non-blocking one from pageable memory may still wait, per CUDA's
+    "API synchronization behavior")."""
     return Accelerator(cpu=cpu, mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum,
                        dataloader_config=DataLoaderConfiguration(non_blocking=True))
 
