@@ -163,13 +163,21 @@ def batches(batch: int, widths: str, seed: int = 0):
 
     rng = random.Random(seed)
     while True:
-        width = rng.randint(*WIDTHS[widths])
-        lengths = [width] * batch if widths == "fixed" else [rng.randint(width // 2, width) for _ in range(batch)]
-        lengths[0] = width
-        mask = (torch.arange(width) < torch.tensor(lengths).unsqueeze(1)).long()
-        ids = torch.randint(5, 8000, (batch, width)) * mask
-        labels = torch.randint(0, 9, (batch, width)).masked_fill(mask == 0, -100)
+        ids, mask = padded_rows(rng, batch, widths)
+        labels = torch.randint(0, 9, ids.shape).masked_fill(mask == 0, -100)
         yield ids, mask, labels
+
+
+def padded_rows(rng: random.Random, rows: int, widths: str):
+    """(input_ids, attention_mask) of `rows` rows, long[rows, width]: a width drawn from
+    `WIDTHS[widths]`, the first row that long and, unless `fixed`, the others 50-100% of it."""
+    import torch
+
+    width = rng.randint(*WIDTHS[widths])
+    lengths = [width] * rows if widths == "fixed" else [rng.randint(width // 2, width) for _ in range(rows)]
+    lengths[0] = width
+    mask = (torch.arange(width) < torch.tensor(lengths).unsqueeze(1)).long()
+    return torch.randint(5, 8000, (rows, width)) * mask, mask
 
 
 def token_model(size: dict, device: str):
@@ -262,21 +270,17 @@ def varying_forward_speed(size: dict, device: str, budget_s: float, no_cudnn: bo
     if device.startswith("cuda"):
         model = model.to(torch.bfloat16)
     rng, tokens, count = random.Random(1), 0, 0
-    shapes = batches(1, "sentences", seed=1)
     with torch.inference_mode():
         model["encoder"](input_ids=torch.ones(2, 8, dtype=torch.long, device=device))  # start-up, not per shape
         synchronize(device)
         start = time.perf_counter()
         while count < 3 or time.perf_counter() - start < budget_s:
-            width, rows = next(shapes)[0].shape[1], rng.randint(8, 64)
-            lengths = torch.randint(width // 2, width + 1, (rows,))
-            mask = (torch.arange(width) < lengths.unsqueeze(1)).long().to(device)
-            ids = torch.randint(5, 8000, (rows, width), device=device) * mask
+            ids, mask = (t.to(device) for t in padded_rows(rng, rng.randint(8, 64), "sentences"))
             with attention_choice(device, no_cudnn):
                 model["encoder"](input_ids=ids, attention_mask=mask)
-            tokens, count = tokens + int(lengths.sum()), count + 1
+            tokens, count = tokens + mask.sum(), count + 1
         synchronize(device)
-    return {"batches": count, "tokens_per_second": tokens / (time.perf_counter() - start)}
+    return {"batches": count, "tokens_per_second": int(tokens) / (time.perf_counter() - start)}
 
 
 def main() -> None:

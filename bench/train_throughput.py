@@ -90,9 +90,10 @@ def run_fit(size: str, steps: int, batch: int, device: str, precision: str, warm
             pad_multiple: int) -> dict:
     import torch
 
+    from train.fit.batches import training_loader
     from train.fit.build import make_optimizer
     from train.fit.checkpoint import TrainerState
-    from train.fit.loop import make_accelerator, train_one_epoch, training_loader
+    from train.fit.loop import make_accelerator, train_one_epoch
 
     config, schema, model, tokenizer, windows = training_windows_for_bench(size, repeat=50)
     config.train.batch_size, config.train.log_every = batch, 10**9

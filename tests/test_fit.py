@@ -208,7 +208,8 @@ def test_two_cpu_processes_train(tmp_path):
 
 
 def test_batches_go_to_a_gpu_from_pinned_memory_without_waiting(finished_run):
-    from train.fit.loop import make_accelerator, training_loader
+    from train.fit.batches import training_loader
+    from train.fit.loop import make_accelerator
 
     # a blocking copy would first wait for all the work queued on the GPU
     assert make_accelerator("no", cpu=True).dataloader_config.non_blocking

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
+from torch.utils.data import DataLoader
 
 from models.joint import flatten_mentions, pad_rows
 from models.labels import IGNORE_INDEX
@@ -56,6 +59,14 @@ def collate_windows(windows: list[Window], pad_id: int, relation_types: int,
         "mention_end": mentions.end, "mention_type": mentions.type, "pair_heads": heads, "pair_tails": tails,
         "pair_labels": multi_hot([types for w in windows for _, _, types in w.pairs], relation_types),
     }
+
+
+def training_loader(windows: list[Window], sampler, pad_id: int, relation_types: int, device: torch.device,
+                    pad_to_multiple_of: int = 1) -> DataLoader:
+    """The DataLoader of labelled windows in `sampler`'s batches (`collate_windows`), in pinned
+    memory when they go to a CUDA device (`loop.make_accelerator` then copies them without waiting)."""
+    collate = partial(collate_windows, pad_id=pad_id, relation_types=relation_types, pad_to_multiple_of=pad_to_multiple_of)
+    return DataLoader(windows, batch_sampler=sampler, collate_fn=collate, pin_memory=device.type == "cuda")
 
 
 def multi_hot(label_sets: list[tuple[int, ...]], size: int) -> torch.Tensor:

@@ -12,14 +12,12 @@ import json
 import math
 import time
 from contextlib import nullcontext
-from functools import partial
 from pathlib import Path
 
 import yaml
 from accelerate import Accelerator
 from accelerate.utils import DataLoaderConfiguration, gather_object, set_seed
 from safetensors.torch import load_model
-from torch.utils.data import DataLoader
 from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 from transformers.utils import logging as hf_logging
 
@@ -42,7 +40,7 @@ from ..predict.predictor import Predictor
 from ..predict.quantize import record_activation_ranges, save_activation_ranges
 from ..predict.ruler import build_ruler
 from ..progress import progress
-from .batches import LengthGroupedBatches, collate_windows
+from .batches import LengthGroupedBatches, training_loader
 from .build import build_model, freeze, make_optimizer
 from .checkpoint import (
     BEST_MODEL,
@@ -139,13 +137,6 @@ def make_accelerator(mixed_precision: str, grad_accum: int = 1, cpu: bool = Fals
     "API synchronization behavior")."""
     return Accelerator(cpu=cpu, mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum,
                        dataloader_config=DataLoaderConfiguration(non_blocking=True))
-
-
-def training_loader(windows: list, sampler, pad_id: int, relation_types: int, device, pad_to_multiple_of: int = 1):
-    """The DataLoader of labelled windows in `sampler`'s batches (`collate_windows`), in pinned
-    memory when they go to a CUDA device."""
-    collate = partial(collate_windows, pad_id=pad_id, relation_types=relation_types, pad_to_multiple_of=pad_to_multiple_of)
-    return DataLoader(windows, batch_sampler=sampler, collate_fn=collate, pin_memory=device.type == "cuda")
 
 
 def fit(config: Config, resume: bool = False, overwrite: bool = False, quiet: bool = False) -> dict:
